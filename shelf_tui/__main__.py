@@ -1,0 +1,5 @@
+"""`python -m shelf_tui` is the `shelf` command."""
+
+from shelf_tui.cli import main
+
+raise SystemExit(main())
