@@ -314,6 +314,17 @@ class Sandbox:
         """Temu 5000003 for this shop's app."""
         self.world.block_ip(shop, blocked)
 
+    def issue_token(self, shop: str) -> dict[str, Any]:
+        """A fresh access token (and refresh token where the platform has one), as if the
+        seller had just authorised again: ``{"access_token", "refresh_token"?, "expires_at"}``."""
+        with self.world.lock:
+            token, grant = self.world.issue(shop)
+            out: dict[str, Any] = {"access_token": token.value}
+            if grant is not None:
+                out["refresh_token"] = grant.value
+            out["expires_at"] = int(self.world.token_expires_at(token))
+            return out
+
     def issue_code(self, shop: str, redirect_uri: str | None = None) -> str:
         """An OAuth code for a shop's app, as if the seller had approved it just now."""
         with self.world.lock:

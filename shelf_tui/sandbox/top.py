@@ -246,9 +246,12 @@ class TopGateway:
 
     @staticmethod
     def params(req: Request) -> dict[str, str]:
-        """System params from the query, business params from the form body (§1.1); body wins."""
+        """System params from the query, business params from the form body (§1.1); body wins.
+
+        Any verb's form body is read, so that a PUT still gets its error 9 in the asked format.
+        """
         p = parse_form(req.query) if req.query else {}
-        if req.method == "POST" and req.body:
+        if req.body:
             ctype = req.headers.get("content-type", "")
             if "multipart/" in ctype:
                 raise TopError(
