@@ -65,6 +65,7 @@ class TopClient:
     def __init__(self, sb: Sandbox, http: httpx.Client, shop: str = "tb-main") -> None:
         self.sb = sb
         self.http = http
+        self.shop = shop
         self.creds = sb.credentials(shop)
         self.session: str | None = self.creds["access_token"]
 

@@ -7,8 +7,23 @@ from sandbox_client import MlClient
 
 from shelf_tui.sandbox import Sandbox
 
-(ACTIVE, ACTIVE_VAR, ACTIVE_ZERO, PAUSED, PAUSED_ZERO, OOS, OOS_VAR, MODERATION, FORBIDDEN, HELD, WFP,
- SUSPENDED, FREEZED, CLOSED, UNDER_REVIEW) = range(15)
+(
+    ACTIVE,
+    ACTIVE_VAR,
+    ACTIVE_ZERO,
+    PAUSED,
+    PAUSED_ZERO,
+    OOS,
+    OOS_VAR,
+    MODERATION,
+    FORBIDDEN,
+    HELD,
+    WFP,
+    SUSPENDED,
+    FREEZED,
+    CLOSED,
+    UNDER_REVIEW,
+) = range(15)
 
 
 def mid(sb: Sandbox, idx: int, shop: str = "ml-mx") -> str:
@@ -26,8 +41,12 @@ def test_missing_and_invalid_tokens_get_401_bodies(ml: MlClient) -> None:
     ml.token = ""
     resp = ml.get("/users/me")
     assert resp.status_code == 401
-    assert resp.json() == {"message": "authorization value not present", "error": "unauthorized",
-                           "status": 401, "cause": []}
+    assert resp.json() == {
+        "message": "authorization value not present",
+        "error": "unauthorized",
+        "status": 401,
+        "cause": [],
+    }
     ml.token = "APP_USR-nope"
     resp = ml.get("/users/me")
     assert resp.status_code == 401
@@ -58,7 +77,11 @@ def test_users_me_and_users_id(ml: MlClient) -> None:
     me = ml.get("/users/me").json()
     assert (me["id"], me["site_id"], me["nickname"]) == (1500000001, "MLM", "SANDBOX_MX")
     assert ml.get("/users/1500000001").json()["id"] == 1500000001
-    assert ml.get("/users/1500000002").json() == {"id": 1500000002, "nickname": "OTRO_VENDEDOR", "site_id": "MLM"}
+    assert ml.get("/users/1500000002").json() == {
+        "id": 1500000002,
+        "nickname": "OTRO_VENDEDOR",
+        "site_id": "MLM",
+    }
     assert ml.get("/users/42").status_code == 404
 
 
@@ -77,9 +100,20 @@ def test_search_shape_and_status_filter(ml: MlClient) -> None:
     assert body["paging"] == {"limit": 100, "offset": 0, "total": len(sb.ids("ml-mx", "active"))}
     assert body["results"] == sb.ids("ml-mx", "active")
     paused = ml.get(search_path(ml), status="paused", limit=100).json()
-    expected = {i for s in ("paused", "paused/out_of_stock", "paused/moderation_penalty", "paused/forbidden",
-                            "paused/held", "paused/waiting_for_patch", "paused/suspended", "paused/freezed")
-                for i in sb.ids("ml-mx", s)}
+    expected = {
+        i
+        for s in (
+            "paused",
+            "paused/out_of_stock",
+            "paused/moderation_penalty",
+            "paused/forbidden",
+            "paused/held",
+            "paused/waiting_for_patch",
+            "paused/suspended",
+            "paused/freezed",
+        )
+        for i in sb.ids("ml-mx", s)
+    }
     assert set(paused["results"]) == expected
     subs = ml.get(search_path(ml), status="paused", sub_status="out_of_stock", limit=100).json()
     assert set(subs["results"]) == set(sb.ids("ml-mx", "paused/out_of_stock"))
@@ -139,8 +173,12 @@ def test_search_sorts_by_last_updated(ml: MlClient) -> None:
 def test_search_of_another_user_is_403(ml: MlClient) -> None:
     resp = ml.get("/users/1500000002/items/search")
     assert resp.status_code == 403
-    assert resp.json() == {"message": "The User ID must match the consultant's", "error": "forbidden",
-                           "status": 403, "cause": []}
+    assert resp.json() == {
+        "message": "The User ID must match the consultant's",
+        "error": "forbidden",
+        "status": 403,
+        "cause": [],
+    }
 
 
 def test_search_by_seller_sku(ml: MlClient) -> None:
@@ -154,8 +192,13 @@ def test_search_by_seller_sku(ml: MlClient) -> None:
 def test_multiget_answers_per_id_with_404_for_unknown_and_others(ml: MlClient) -> None:
     sb = ml.sb
     mine, theirs = mid(sb, ACTIVE), mid(sb, ACTIVE, "ml-mx-other")
-    body = ml.get("/items", ids=f"{mine},{theirs},MLM1", attributes="id,status,available_quantity").json()
-    assert body[0] == {"code": 200, "body": {"id": mine, "status": "active", "available_quantity": 20}}
+    body = ml.get(
+        "/items", ids=f"{mine},{theirs},MLM1", attributes="id,status,available_quantity"
+    ).json()
+    assert body[0] == {
+        "code": 200,
+        "body": {"id": mine, "status": "active", "available_quantity": 20},
+    }
     assert [e["code"] for e in body[1:]] == [404, 404]
     assert body[1]["body"]["error"] == "not_found"
 
@@ -169,8 +212,21 @@ def test_multiget_takes_at_most_20_ids(ml: MlClient) -> None:
 
 def test_get_item_fields(ml: MlClient) -> None:
     item = ml.get(f"/items/{mid(ml.sb, ACTIVE_VAR)}").json()
-    for key in ("status", "sub_status", "tags", "available_quantity", "price", "currency_id", "title",
-                "seller_custom_field", "variations", "last_updated", "start_time", "stop_time", "date_created"):
+    for key in (
+        "status",
+        "sub_status",
+        "tags",
+        "available_quantity",
+        "price",
+        "currency_id",
+        "title",
+        "seller_custom_field",
+        "variations",
+        "last_updated",
+        "start_time",
+        "stop_time",
+        "date_created",
+    ):
         assert key in item
     assert item["currency_id"] == "MXN"
     assert len(item["variations"]) == 3
@@ -223,13 +279,24 @@ def test_activating_without_stock_is_the_documented_400(ml: MlClient) -> None:
         "message": "Validation error",
         "error": "validation_error",
         "status": 400,
-        "cause": [{"department": "items", "cause_id": 323, "type": "error", "code": "item.status.invalid",
-                   "references": ["item.status", "item.available_quantity"],
-                   "message": "Is not possible to activate an item without stock."}],
+        "cause": [
+            {
+                "department": "items",
+                "cause_id": 323,
+                "type": "error",
+                "code": "item.status.invalid",
+                "references": ["item.status", "item.available_quantity"],
+                "message": "Is not possible to activate an item without stock.",
+            }
+        ],
     }
     ok = ml.put(f"/items/{mid(sb, OOS)}", {"available_quantity": 4, "status": "active"})
     assert ok.status_code == 200
-    assert (ok.json()["status"], ok.json()["sub_status"], ok.json()["available_quantity"]) == ("active", [], 4)
+    assert (ok.json()["status"], ok.json()["sub_status"], ok.json()["available_quantity"]) == (
+        "active",
+        [],
+        4,
+    )
     refused = ml.put(f"/items/{mid(sb, OOS_VAR)}", {"available_quantity": 0, "status": "active"})
     assert refused.status_code == 400
 
@@ -247,14 +314,20 @@ def test_closed_is_final(ml: MlClient) -> None:
 
 def test_moderation_and_review_block_edits_but_waiting_for_patch_does_not(ml: MlClient) -> None:
     sb = ml.sb
-    for idx, code in ((FORBIDDEN, "item.sub_status.forbidden"), (HELD, "item.sub_status.held"),
-                      (SUSPENDED, "item.sub_status.suspended"), (FREEZED, "item.sub_status.freezed"),
-                      (UNDER_REVIEW, "item.status.under_review")):
+    for idx, code in (
+        (FORBIDDEN, "item.sub_status.forbidden"),
+        (HELD, "item.sub_status.held"),
+        (SUSPENDED, "item.sub_status.suspended"),
+        (FREEZED, "item.sub_status.freezed"),
+        (UNDER_REVIEW, "item.status.under_review"),
+    ):
         resp = ml.put(f"/items/{mid(sb, idx)}", {"status": "active"})
         assert resp.status_code == 400
         assert resp.json()["cause"][0]["code"] == code
     assert ml.put(f"/items/{mid(sb, WFP)}", {"status": "active"}).json()["status"] == "active"
-    assert ml.put(f"/items/{mid(sb, MODERATION)}", {"status": "active"}).json()["status"] == "active"
+    assert (
+        ml.put(f"/items/{mid(sb, MODERATION)}", {"status": "active"}).json()["status"] == "active"
+    )
 
 
 def test_stock_to_zero_pauses_an_active_item(ml: MlClient) -> None:
@@ -264,7 +337,10 @@ def test_stock_to_zero_pauses_an_active_item(ml: MlClient) -> None:
 
 def test_put_validation_errors(ml: MlClient, http: httpx.Client) -> None:
     item = mid(ml.sb, ACTIVE)
-    assert ml.put(f"/items/{item}", {"status": "deleted"}).json()["cause"][0]["code"] == "item.status.invalid_value"
+    assert (
+        ml.put(f"/items/{item}", {"status": "deleted"}).json()["cause"][0]["code"]
+        == "item.status.invalid_value"
+    )
     assert ml.put(f"/items/{item}", {"available_quantity": -1}).status_code == 400
     assert ml.put(f"/items/{item}", {"price": 0}).status_code == 400
     assert ml.put(f"/items/{item}", {}).status_code == 400
@@ -277,10 +353,15 @@ def test_put_price_and_variation_stock(ml: MlClient) -> None:
     sb = ml.sb
     item = mid(sb, ACTIVE_VAR)
     variations = ml.get(f"/items/{item}").json()["variations"]
-    body = ml.put(f"/items/{item}", {"price": 99.5, "variations": [{"id": variations[0]["id"],
-                                                                     "available_quantity": 0}]}).json()
+    body = ml.put(
+        f"/items/{item}",
+        {"price": 99.5, "variations": [{"id": variations[0]["id"], "available_quantity": 0}]},
+    ).json()
     assert body["price"] == 99.5
     assert body["variations"][0]["available_quantity"] == 0
-    assert body["available_quantity"] == variations[1]["available_quantity"] + variations[2]["available_quantity"]
+    assert (
+        body["available_quantity"]
+        == variations[1]["available_quantity"] + variations[2]["available_quantity"]
+    )
     bad = ml.put(f"/items/{item}", {"variations": [{"id": 1, "available_quantity": 1}]})
     assert bad.status_code == 400

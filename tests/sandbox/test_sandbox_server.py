@@ -53,7 +53,10 @@ def test_listens_on_loopback_only(sb: Sandbox) -> None:
     sockets = sb._http._server.sockets  # type: ignore[union-attr]
     assert [s.getsockname()[0] for s in sockets] == ["127.0.0.1"]
     for addr in _non_loopback_addresses():
-        with pytest.raises(OSError), socket.create_connection((addr, sb.port), timeout=1):
+        with (
+            pytest.raises(ConnectionRefusedError),
+            socket.create_connection((addr, sb.port), timeout=1),
+        ):
             pass
 
 
@@ -66,7 +69,9 @@ def test_keep_alive_serves_many_requests_on_one_connection(sb: Sandbox) -> None:
             while b"\r\n\r\n" not in data:
                 data += s.recv(4096)
             head, _, body = data.partition(b"\r\n\r\n")
-            length = int(next(l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length"))[15:])
+            length = int(
+                next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))[15:]
+            )
             while len(body) < length:
                 body += s.recv(4096)
             assert head.startswith(b"HTTP/1.1 401")
@@ -74,14 +79,18 @@ def test_keep_alive_serves_many_requests_on_one_connection(sb: Sandbox) -> None:
 
 
 def test_pipelined_requests_are_answered_in_order(sb: Sandbox) -> None:
-    payload = (b"GET /users/me HTTP/1.1\r\nHost: x\r\n\r\n"
-               b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    payload = (
+        b"GET /users/me HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
     data = _raw(sb, payload, read_all=True)
     assert data.index(b"HTTP/1.1 401") < data.index(b"HTTP/1.1 404")
 
 
 def test_connection_close_is_honoured(sb: Sandbox) -> None:
-    data = _raw(sb, b"GET /users/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", read_all=True)
+    data = _raw(
+        sb, b"GET /users/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", read_all=True
+    )
     assert b"Connection: close" in data
     assert data.count(b"HTTP/1.1 ") == 1
 
@@ -96,8 +105,9 @@ def test_connection_close_is_honoured(sb: Sandbox) -> None:
         b"POST /router/rest HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     ],
 )
-def test_malformed_requests_get_an_error_status_and_the_server_survives(sb: Sandbox, payload: bytes,
-                                                                        http: httpx.Client) -> None:
+def test_malformed_requests_get_an_error_status_and_the_server_survives(
+    sb: Sandbox, payload: bytes, http: httpx.Client
+) -> None:
     data = _raw(sb, payload, read_all=True)
     assert data.split(b" ")[1] in (b"400", b"505")
     assert http.get(sb.url + "/users/me").status_code == 401  # still serving
@@ -112,9 +122,11 @@ def test_chunked_bodies_and_expect_continue_are_understood(sb: Sandbox) -> None:
     params["sign"] = top_sign(params, top.creds["app_secret"])
     body = httpx.QueryParams(params).__str__().encode()
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-    payload = (b"POST /router/rest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-               b"Transfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-               b"Connection: close\r\n\r\n" + chunked)
+    payload = (
+        b"POST /router/rest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Transfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Connection: close\r\n\r\n" + chunked
+    )
     data = _raw(sb, payload, read_all=True)
     assert data.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
     assert b'"item_seller_get_response"' in data
@@ -126,8 +138,9 @@ def test_unknown_paths_get_an_ml_style_404(sb: Sandbox, http: httpx.Client) -> N
     assert resp.json()["error"] == "not_found"
 
 
-def test_a_handler_crash_is_a_500_not_a_dead_server(sb: Sandbox, http: httpx.Client,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_handler_crash_is_a_500_not_a_dead_server(
+    sb: Sandbox, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args: object) -> None:
         raise RuntimeError("bug")
 
@@ -154,7 +167,8 @@ def test_info_is_the_json_line_contract(sb: Sandbox) -> None:
         assert {"platform", "app_key", "app_secret", "seller_id", "access_token"} <= shop.keys()
     assert len({s["app_key"] for s in info["shops"]}) == len(info["shops"])
     tmall = next(s for s in info["shops"] if s.get("tmall"))
-    assert "refresh_token" not in tmall and tmall["refreshable"] is False
+    assert "refresh_token" not in tmall
+    assert tmall["refreshable"] is False
     assert json.loads(sb.info_json()) == info
 
 
@@ -176,16 +190,27 @@ def test_port_and_url_need_a_started_sandbox() -> None:
 
 
 def test_a_taken_port_raises_oserror(sb: Sandbox) -> None:
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="in use"):
         Sandbox(items=1, port=sb.port).start()
 
 
 @pytest.fixture
 def served() -> Iterator[tuple[subprocess.Popen[str], dict[str, object]]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shelf_tui.sandbox", "--items", "40", "--seed", "3",
-         "--faults", "rate=100/s"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "shelf_tui.sandbox",
+            "--items",
+            "40",
+            "--seed",
+            "3",
+            "--faults",
+            "rate=100/s",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -211,7 +236,10 @@ def test_module_entry_point_prints_the_json_line_first_and_stops_on_sigterm(
 def test_module_entry_point_rejects_a_bad_fault_spec_with_exit_2() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "shelf_tui.sandbox", "--faults", "bogus=1"],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stdout == ""

@@ -64,7 +64,9 @@ def test_top_verifier_refuses_tampering_lowercase_and_wrong_secret(method: str) 
 def test_top_empty_values_are_skipped_and_sign_method_is_signed() -> None:
     base = {**TOP_EXAMPLE, "sign_method": "md5"}
     assert signing.top_sign({**base, "q": ""}, "s", "md5") == signing.top_sign(base, "s", "md5")
-    assert signing.top_sign({**base, "sign_method": "hmac"}, "s", "md5") != signing.top_sign(base, "s", "md5")
+    assert signing.top_sign({**base, "sign_method": "hmac"}, "s", "md5") != signing.top_sign(
+        base, "s", "md5"
+    )
 
 
 def test_temu_official_example_verifies_against_the_sent_json() -> None:

@@ -11,8 +11,27 @@ from sandbox_client import TemuClient, temu_sign
 
 from shelf_tui.sandbox import Sandbox
 
-(A2001, A2001_PARTIAL, A2002, A2005, A2006, V3001, V3001_SERIOUS, S3002, S3002_ZERO, S3003, S3004,
- I4001, I4002, I4003, I4004, D5001, X6001, X6002, A2001_ZERO) = range(19)
+(
+    A2001,
+    A2001_PARTIAL,
+    A2002,
+    A2005,
+    A2006,
+    V3001,
+    V3001_SERIOUS,
+    S3002,
+    S3002_ZERO,
+    S3003,
+    S3004,
+    I4001,
+    I4002,
+    I4003,
+    I4004,
+    D5001,
+    X6001,
+    X6002,
+    A2001_ZERO,
+) = range(19)
 LIST = "bg.local.goods.list.query"
 SET = "bg.local.goods.sale.status.set"
 
@@ -82,8 +101,14 @@ def test_wrong_and_missing_sign(temu: TemuClient) -> None:
 
 def test_sign_covers_nested_values_in_the_order_sent(temu: TemuClient, http: httpx.Client) -> None:
     sb = temu.sb
-    body = temu.body(LIST, pageNo=1, pageSize=5, goodsSearchType=1,
-                     goodsIdList=[gid(sb, A2001), gid(sb, S3002)], searchText="")
+    body = temu.body(
+        LIST,
+        pageNo=1,
+        pageSize=5,
+        goodsSearchType=1,
+        goodsIdList=[gid(sb, A2001), gid(sb, S3002)],
+        searchText="",
+    )
     body["sign"] = temu_sign(body, temu.creds["app_secret"])
     resp = http.post(sb.info["temu"], content=json.dumps(body).encode())
     assert resp.json()["errorCode"] == 1000000
@@ -97,7 +122,9 @@ def test_bad_bodies_are_3000000(temu: TemuClient, http: httpx.Client) -> None:
     assert http.get(temu.sb.info["temu"]).json()["errorCode"] == 3000000
 
 
-def test_token_of_another_app_is_3000033_and_expired_is_3000034(sb: Sandbox, temu: TemuClient) -> None:
+def test_token_of_another_app_is_3000033_and_expired_is_3000034(
+    sb: Sandbox, temu: TemuClient
+) -> None:
     temu.token = sb.credentials("temu-us-other")["access_token"]
     assert code(temu.call("bg.open.accesstoken.info.get")) == 3000033
     temu.token = sb.credentials("temu-us")["access_token"]
@@ -132,12 +159,27 @@ def test_list_query_result_shape(temu: TemuClient) -> None:
     sb = temu.sb
     result = temu.call(LIST, pageNo=1, pageSize=3, goodsSearchType=1)["result"]
     assert result["pageNo"] == 1
-    listed = [i for s in ("2001", "2002", "2005", "2006", "3001", "3002", "3003", "3004")
-              for i in sb.ids("temu-us", s)]
+    listed = [
+        i
+        for s in ("2001", "2002", "2005", "2006", "3001", "3002", "3003", "3004")
+        for i in sb.ids("temu-us", s)
+    ]
     assert result["total"] == len(listed)
     goods = result["goodsList"][0]
-    assert {"goodsId", "goodsName", "outGoodsSn", "catId", "price", "currency", "quantity", "skuInfoList",
-            "goodsStatus", "goodsSubStatus", "goodsStatusChangeTime", "crtTime"} <= goods.keys()
+    assert {
+        "goodsId",
+        "goodsName",
+        "outGoodsSn",
+        "catId",
+        "price",
+        "currency",
+        "quantity",
+        "skuInfoList",
+        "goodsStatus",
+        "goodsSubStatus",
+        "goodsStatusChangeTime",
+        "crtTime",
+    } <= goods.keys()
     assert goods["goodsStatus"] == goods["goodsSubStatus"] // 1000
     assert goods["currency"] == "USD"
     assert sum(s["quantity"] for s in goods["skuInfoList"]) == goods["quantity"]
@@ -164,26 +206,53 @@ def test_page_size_is_capped_at_100_and_paging_is_required(temu: TemuClient) -> 
 def test_status_filters(temu: TemuClient, filters: dict[str, int], firsts: set[int]) -> None:
     sb = temu.sb
     result = temu.call(LIST, pageNo=1, pageSize=100, **filters)["result"]
-    expected = {i for s in ("2001", "2002", "2005", "2006", "3001", "3002", "3003", "3004", "4001", "4002",
-                            "4003", "4004", "5001", "6001", "6002") if int(s[0]) in firsts
-                for i in sb.ids("temu-us", s)}
+    expected = {
+        i
+        for s in (
+            "2001",
+            "2002",
+            "2005",
+            "2006",
+            "3001",
+            "3002",
+            "3003",
+            "3004",
+            "4001",
+            "4002",
+            "4003",
+            "4004",
+            "5001",
+            "6001",
+            "6002",
+        )
+        if int(s[0]) in firsts
+        for i in sb.ids("temu-us", s)
+    }
     assert {g["goodsId"] for g in result["goodsList"]} == expected
 
 
 def test_sub_status_filter_and_id_list(temu: TemuClient) -> None:
     sb = temu.sb
-    result = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, goodsSubStatusFilterType=3001)["result"]
+    result = temu.call(
+        LIST, pageNo=1, pageSize=100, goodsSearchType=1, goodsSubStatusFilterType=3001
+    )["result"]
     assert {g["goodsId"] for g in result["goodsList"]} == set(sb.ids("temu-us", "3001"))
     theirs = gid(sb, A2001, "temu-us-other")
-    result = temu.call(LIST, pageNo=1, pageSize=10, goodsSearchType=1,
-                       goodsIdList=[gid(sb, A2001), theirs])["result"]
+    result = temu.call(
+        LIST, pageNo=1, pageSize=10, goodsSearchType=1, goodsIdList=[gid(sb, A2001), theirs]
+    )["result"]
     assert [g["goodsId"] for g in result["goodsList"]] == [gid(sb, A2001)]
 
 
 def test_violation_goods_carry_a_deadline(temu: TemuClient) -> None:
     sb = temu.sb
-    result = temu.call(LIST, pageNo=1, pageSize=10, goodsSearchType=1,
-                       goodsIdList=[gid(sb, V3001), gid(sb, V3001_SERIOUS)])["result"]
+    result = temu.call(
+        LIST,
+        pageNo=1,
+        pageSize=10,
+        goodsSearchType=1,
+        goodsIdList=[gid(sb, V3001), gid(sb, V3001_SERIOUS)],
+    )["result"]
     normal, serious = result["goodsList"]
     for goods, hours in ((normal, 72), (serious, 24)):
         v = goods["violation"]
@@ -195,8 +264,12 @@ def test_change_time_filter_is_an_incremental_sync(temu: TemuClient) -> None:
     since = int(sb.clock.now() * 1000)
     sb.advance(3)
     assert code(temu.call(SET, goodsId=gid(sb, A2001), onsale=0)) == 1000000
-    result = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, goodsStatusChangeTimeFrom=since)["result"]
-    assert [(g["goodsId"], g["goodsSubStatus"]) for g in result["goodsList"]] == [(gid(sb, A2001), 3002)]
+    result = temu.call(
+        LIST, pageNo=1, pageSize=100, goodsSearchType=1, goodsStatusChangeTimeFrom=since
+    )["result"]
+    assert [(g["goodsId"], g["goodsSubStatus"]) for g in result["goodsList"]] == [
+        (gid(sb, A2001), 3002)
+    ]
     assert result["goodsList"][0]["goodsStatusChangeTime"] == int(sb.clock.now() * 1000)
 
 
@@ -204,22 +277,33 @@ def test_creation_time_filters_are_milliseconds(temu: TemuClient) -> None:
     """Gotcha 18: seconds passed as crtFrom match everything since 1970."""
     sb = temu.sb
     now_s = int(sb.clock.now())
-    everything = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, crtFrom=now_s - 86400)["result"]
+    everything = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, crtFrom=now_s - 86400)[
+        "result"
+    ]
     total = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1)["result"]["total"]
     assert everything["total"] == total
-    recent = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1,
-                       crtFrom=(now_s - 30 * 86400) * 1000)["result"]
+    recent = temu.call(
+        LIST, pageNo=1, pageSize=100, goodsSearchType=1, crtFrom=(now_s - 30 * 86400) * 1000
+    )["result"]
     assert recent["total"] < total
     assert all(g["crtTime"] >= (now_s - 30 * 86400) * 1000 for g in recent["goodsList"])
 
 
 def test_search_text_and_ordering(temu: TemuClient) -> None:
-    result = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, searchText="<script>")["result"]
-    assert [g["goodsName"] for g in result["goodsList"]] == ["<script>alert(1)</script> &amp; &lt;b&gt;"]
-    ordered = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, orderField="quantity",
-                        orderType=1)["result"]["goodsList"]
+    result = temu.call(LIST, pageNo=1, pageSize=100, goodsSearchType=1, searchText="<script>")[
+        "result"
+    ]
+    assert [g["goodsName"] for g in result["goodsList"]] == [
+        "<script>alert(1)</script> &amp; &lt;b&gt;"
+    ]
+    ordered = temu.call(
+        LIST, pageNo=1, pageSize=100, goodsSearchType=1, orderField="quantity", orderType=1
+    )["result"]["goodsList"]
     assert [g["quantity"] for g in ordered] == sorted(g["quantity"] for g in ordered)
-    assert code(temu.call(LIST, pageNo=1, pageSize=1, goodsSearchType=1, orderField="colour")) == 150010003
+    assert (
+        code(temu.call(LIST, pageNo=1, pageSize=1, goodsSearchType=1, orderField="colour"))
+        == 150010003
+    )
 
 
 def test_detail_query_and_others_goods(temu: TemuClient) -> None:
@@ -245,7 +329,9 @@ def test_delisting_makes_3002_and_listing_brings_it_back(temu: TemuClient) -> No
     assert sb.changes(item) == 2
 
 
-@pytest.mark.parametrize("row", [V3001, S3004, D5001, I4001, I4002, I4003, I4004, X6001, X6002, S3002_ZERO, S3003])
+@pytest.mark.parametrize(
+    "row", [V3001, S3004, D5001, I4001, I4002, I4003, I4004, X6001, X6002, S3002_ZERO, S3003]
+)
 def test_listing_is_refused_for_compliance_drafts_incomplete_deleted_and_zero_stock(
     temu: TemuClient, row: int
 ) -> None:
@@ -304,8 +390,14 @@ def test_access_token_create_from_a_code(sb: Sandbox, temu: TemuClient) -> None:
     data = temu.call("bg.open.accesstoken.create", code=code_value)
     result = data["result"]
     assert (result["mallId"], result["regionId"]) == (sb.shop("temu-us").seller_id, 211)
-    assert {"accessToken", "expiredTime", "apiScopeList", "appSubscribeEventCodeList", "mallType",
-            "associatedMallTokenList"} <= result.keys()
+    assert {
+        "accessToken",
+        "expiredTime",
+        "apiScopeList",
+        "appSubscribeEventCodeList",
+        "mallType",
+        "associatedMallTokenList",
+    } <= result.keys()
     assert code(temu.call("bg.open.accesstoken.create", code=code_value)) == 110020003
     assert code(temu.call("bg.open.accesstoken.create", code="unknown")) == 110020001
     late = sb.issue_code("temu-us")
