@@ -369,15 +369,24 @@ class Sandbox:
             return self.catalog.dump()
 
 
-def serve(port: int, items: int, seed: int, faults: str | None, out: TextIO) -> None:
+def serve(
+    port: int,
+    items: int,
+    seed: int,
+    faults: str | None,
+    out: TextIO,
+    *,
+    stop: threading.Event | None = None,
+) -> None:
     """Run `shelf sandbox`: print the JSON line first, then serve until interrupted.
 
     Raises `faults.FaultSpecError` (a ValueError) for a bad spec and OSError when the port is
-    taken, both before anything is printed. Returns normally on SIGTERM or Ctrl-C.
+    taken, both before anything is printed. Returns normally on SIGTERM (when called from the
+    main thread), Ctrl-C, or when `stop` is set (for callers that embed it in a thread).
     """
     sandbox = Sandbox(items=items, seed=seed, faults=faults, port=port)
     sandbox.start()
-    stop = threading.Event()
+    stop = stop or threading.Event()
     previous: Any = None
     in_main = threading.current_thread() is threading.main_thread()
 
