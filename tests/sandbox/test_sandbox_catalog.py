@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from sandbox_client import FIXED_NOW
@@ -161,3 +162,13 @@ def test_a_large_catalog_is_compact() -> None:
     assert sum(len(c) * getattr(c, "itemsize", 1) for c in columns) / shop.n <= 32
     assert not shop.sku_qty  # nothing per-item until something changes
     assert not shop.listed
+
+
+def test_the_catalog_matches_its_golden_digest() -> None:
+    """UI snapshots and demo screenshots depend on the catalog: change it only on purpose.
+
+    If this fails after a deliberate generator change, regenerate the fixture with
+    ``Catalog(seed=1, items=40, epoch_ms=1_789_920_000_000).digest()``.
+    """
+    fixture = Path(__file__).parent.parent / "fixtures" / "sandbox" / "catalog-seed1-items40.sha256"
+    assert Catalog(seed=1, items=40, epoch_ms=EPOCH_MS).digest() == fixture.read_text().strip()
