@@ -47,12 +47,26 @@ def top_verify(params: Mapping[str, str], secret: str) -> bool:
 
     A missing `sign_method` is read as md5 (the oldest SDKs omit it). The comparison is exact:
     TOP documents upper-case hex, so a lower-case signature is a client bug worth seeing.
+    Empty values are skipped (§1.3); a signature that included them is accepted too.
     """
     given = params.get("sign", "")
     method = params.get("sign_method") or "md5"
     if method not in TOP_SIGN_METHODS or not given:
         return False
-    return hmac.compare_digest(top_sign(params, secret, method), given)
+    if hmac.compare_digest(top_sign(params, secret, method), given):
+        return True
+    if any(v == "" for k, v in params.items() if k != "sign"):
+        # Older SDK copies sign every attribute they send, empty ones included.
+        text = "".join(k + v for k, v in sorted(params.items()) if k != "sign").encode("utf-8")
+        key = secret.encode("utf-8")
+        if method == "md5":
+            digest = hashlib.md5(key + text + key).hexdigest()
+        else:
+            digest = hmac.new(
+                key, text, hashlib.md5 if method == "hmac" else hashlib.sha256
+            ).hexdigest()
+        return hmac.compare_digest(digest.upper(), given)
+    return False
 
 
 def temu_value(value: object) -> str:

@@ -64,6 +64,12 @@ def test_top_verifier_refuses_tampering_lowercase_and_wrong_secret(method: str) 
 def test_top_empty_values_are_skipped_and_sign_method_is_signed() -> None:
     base = {**TOP_EXAMPLE, "sign_method": "md5"}
     assert signing.top_sign({**base, "q": ""}, "s", "md5") == signing.top_sign(base, "s", "md5")
+    assert signing.top_verify({**base, "q": "", "sign": signing.top_sign(base, "s", "md5")}, "s")
+    with_empty = "".join(k + v for k, v in sorted({**base, "q": ""}.items()))
+    import hashlib
+
+    old_sdk = hashlib.md5(f"s{with_empty}s".encode()).hexdigest().upper()
+    assert signing.top_verify({**base, "q": "", "sign": old_sdk}, "s")
     assert signing.top_sign({**base, "sign_method": "hmac"}, "s", "md5") != signing.top_sign(
         base, "s", "md5"
     )
