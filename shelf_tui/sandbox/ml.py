@@ -46,7 +46,6 @@ from shelf_tui.sandbox.catalog import (
     ML_STATES,
     ML_SUSPENDED,
     ML_UNDER_REVIEW,
-    ML_WFP,
     ShopCatalog,
 )
 from shelf_tui.sandbox.clock import fmt_iso_ms
@@ -713,4 +712,4 @@ class MercadoLibreGateway:
         return self.item(shop, idx)
 
 
-__all__ = ["BLOCKED", "ML_WFP", "MercadoLibreGateway", "MlError"]
+__all__ = ["BLOCKED", "MercadoLibreGateway", "MlError"]

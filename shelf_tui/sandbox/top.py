@@ -52,7 +52,6 @@ from shelf_tui.sandbox.catalog import (
     RULE_SKU_LOCK,
     RULE_STOCK_DECREASE_LOCK,
     RULE_STOCK_LOCK,
-    STATES,
     TAOBAO,
     TOP_NEVER,
     TOP_OFF_SHELF,
@@ -952,4 +951,4 @@ class TopGateway:
         return {"token_result": json.dumps(result, ensure_ascii=False)}
 
 
-__all__ = ["BANNERS", "STATES", "TopError", "TopGateway", "response_key"]
+__all__ = ["BANNERS", "TopError", "TopGateway", "response_key"]
