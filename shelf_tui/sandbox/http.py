@@ -128,16 +128,19 @@ class _Protocol(asyncio.Protocol):
         self._closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Track the connection so that `HttpServer.stop()` can close it."""
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
         self._server.connections.add(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the connection; anything still buffered is dropped."""
         self._closed = True
         if self._transport is not None:
             self._server.connections.discard(self._transport)
 
     def data_received(self, data: bytes) -> None:
+        """Buffer bytes and answer every complete request in them, in order."""
         if self._holding or self._closed:
             return
         self._buf += data
