@@ -315,7 +315,8 @@ def test_item_seller_get_shows_skus_and_second_kill(top: TopClient) -> None:
         "taobao.item.seller.get", num_iid=tid(top.sb, ONSALE_SKU), fields="num_iid,num,sku"
     )["item_seller_get_response"]["item"]
     skus = item["skus"]["sku"]
-    assert len(skus) == 3 and sum(s["quantity"] for s in skus) == item["num"]  # noqa: PT018
+    assert len(skus) == 3
+    assert sum(s["quantity"] for s in skus) == item["num"]
     flash = top.call(
         "taobao.item.seller.get", num_iid=tid(top.sb, FLASH_ON), fields="num_iid,second_kill"
     )["item_seller_get_response"]["item"]
