@@ -1,0 +1,1 @@
+"""Pull a shop's catalog into the store (full and incremental)."""

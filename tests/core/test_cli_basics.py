@@ -1,0 +1,128 @@
+"""The `shelf` command's foundation: help, version, --home, locate, doctor, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def shelf(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shelf_tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def test_help_lists_commands_and_exit_codes(cli_env: dict[str, str]) -> None:
+    out = shelf("--help", env=cli_env)
+    assert out.returncode == 0
+    assert "shelf demo" in out.stdout and "exit codes" in out.stdout
+    for command in ("locate", "doctor", "sandbox"):
+        assert command in out.stdout
+
+
+def test_version_is_fast_and_does_not_import_textual(cli_env: dict[str, str]) -> None:
+    code = (
+        "import sys, runpy; sys.argv=['shelf','--version']\n"
+        "try:\n    runpy.run_module('shelf_tui', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "assert 'textual' not in sys.modules and 'httpx' not in sys.modules, sorted(sys.modules)\n"
+        "assert 'sqlite3' not in sys.modules\n"
+    )
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, timeout=60
+    )
+    elapsed = time.perf_counter() - started
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("shelf ")
+    assert elapsed < 2.0  # a cold interpreter included; the import itself is a few ms
+
+
+def test_home_moves_every_directory(cli_env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "x"
+    for what in ("config", "data", "logs"):
+        out = shelf("--home", str(target), "locate", what, env=cli_env)
+        assert out.returncode == 0
+        assert Path(out.stdout.strip()).is_relative_to(target)
+    env = dict(cli_env, SHELF_HOME=str(tmp_path / "y"))
+    assert shelf("locate", "data", env=env).stdout.strip() == str(tmp_path / "y" / "data")
+
+
+def test_default_locations_follow_the_platform(cli_env: dict[str, str], tmp_path: Path) -> None:
+    env = dict(cli_env)
+    del env["SHELF_HOME"]
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    out = shelf("locate", "config", env=env)
+    assert out.stdout.strip() == str(tmp_path / "cfg" / "shelf")
+
+
+def test_doctor_reports_versions_keyring_terminal_and_database(
+    cli_env: dict[str, str], shelf_home: Path
+) -> None:
+    from shelf_tui.store import Store
+
+    Store.open(shelf_home / "data" / "shelf.db").close()
+    env = dict(cli_env, TERM="xterm-256color", COLORTERM="truecolor")
+    out = shelf("doctor", env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout
+    assert "textual" in text and "python" in text
+    assert "stores and reads back a secret" in text
+    assert "truecolor" in text
+    assert "schema version" in text and "shelf.db" in text
+
+
+def test_doctor_explains_a_missing_keyring(cli_env: dict[str, str]) -> None:
+    env = dict(cli_env, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    out = shelf("doctor", env=env)
+    assert out.returncode == 1
+    assert "dbus-run-session" in out.stdout and "PYTHON_KEYRING_BACKEND" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "config_text", "fragment"),
+    [
+        (["bogus"], None, "invalid choice"),
+        (["doctor"], "read_only = maybe", "config.toml"),
+        (["locate", "elsewhere"], None, "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_with_exit_2(
+    cli_env: dict[str, str],
+    shelf_home: Path,
+    args: list[str],
+    config_text: str | None,
+    fragment: str,
+) -> None:
+    if config_text is not None:
+        (shelf_home / "config").mkdir(parents=True, exist_ok=True)
+        (shelf_home / "config" / "config.toml").write_text(config_text)
+    out = shelf(*args, env=cli_env)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("shelf: ") and fragment in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_damaged_database_is_reported_and_untouched(
+    cli_env: dict[str, str], shelf_home: Path
+) -> None:
+    db = shelf_home / "data" / "shelf.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"garbage" * 1000)
+    out = shelf("doctor", env=cli_env)
+    assert out.returncode == 1
+    (line,) = [ln for ln in out.stdout.splitlines() if ln.startswith("!! database")]
+    assert "untouched" in line
+    assert db.read_bytes() == b"garbage" * 1000
