@@ -65,21 +65,32 @@ def top_params(shop: dict[str, Any], method: str, **business: Any) -> dict[str, 
 async def collect_top(
     client: httpx.AsyncClient, url: str, shop: dict[str, Any], want: int
 ) -> list[str]:
-    ids: list[str] = []
-    page = 1
+    """On-sale ids, newest first, sliced by end_modified past the 20,000-record cap (gotcha 5)."""
+    ids: dict[str, None] = {}
+    page, end_modified, last_modified = 1, "", ""
     while len(ids) < want:
-        resp = await client.post(
-            url,
-            data=top_params(
-                shop, "taobao.items.onsale.get", fields="num_iid", page_no=page, page_size=200
-            ),
+        extra = {"end_modified": end_modified} if end_modified else {}
+        params = top_params(
+            shop,
+            "taobao.items.onsale.get",
+            fields="num_iid,modified",
+            order_by="modified:desc",
+            page_no=page,
+            page_size=200,
+            **extra,
         )
-        items = resp.json()["items_onsale_get_response"].get("items", {}).get("item", [])
-        if not items:
+        body = (await client.post(url, data=params)).json()
+        if "error_response" in body:  # the page cap: start a new window below the last item
+            page, end_modified = 1, last_modified
+            continue
+        items = body["items_onsale_get_response"].get("items", {}).get("item", [])
+        fresh = [str(i["num_iid"]) for i in items if str(i["num_iid"]) not in ids]
+        if not fresh:
             break
-        ids.extend(str(i["num_iid"]) for i in items)
+        ids.update(dict.fromkeys(fresh))
+        last_modified = items[-1]["modified"]
         page += 1
-    return ids[:want]
+    return list(ids)[:want]
 
 
 async def collect_ml(
