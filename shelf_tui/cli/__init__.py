@@ -1,13 +1,16 @@
 """The `shelf` command: parses arguments, then calls the core. No logic of its own.
 
-Heavy modules (Textual, httpx, the store) are imported inside the handlers, so `shelf
---version` and `shelf --help` answer at once. Every failure is one line on stderr with the exit
-codes of design.md; a traceback only ever goes to the log file.
+A package rather than design.md's single cli.py: each room's commands live in their own module
+(`shelf_tui.cli.<room>`, listed in COMMAND_MODULES), so the command tree grows without one
+file of a thousand lines. Heavy modules (Textual, httpx, the store) are imported inside the
+handlers, so `shelf --version` and `shelf --help` answer at once. Every failure is one line on
+stderr with the exit codes of design.md; a traceback only ever goes to the log file.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -108,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("sandbox", cmd_sandbox, "serve the built-in marketplace sandbox on 127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
-    p.add_argument("--items", type=int, default=1000, metavar="N", help="items per shop")
+    p.add_argument("--items", type=int, default=200, metavar="N", help="items per shop (200)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="catalog and fault seed")
     p.add_argument(
         "--faults",
@@ -116,13 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="e.g. rate=20/s,429=0.02,5xx=0.01,timeout=0.005,token_ttl=300s,quota=5000/day",
     )
 
-    for register in EXTRA_COMMANDS:
-        register(command)
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.register(command)
     return parser
 
 
-#: Later rooms register their subcommands here (each a function taking `command`).
-EXTRA_COMMANDS: list[Callable[[Callable[[str, Handler, str], argparse.ArgumentParser]], None]] = []
+#: Modules that add subcommands: each defines `register(command)`, where
+#: `command(name, handler, help) -> ArgumentParser` adds one subcommand. They import only
+#: argparse-level things at module import time (keep `shelf --version` instant).
+COMMAND_MODULES: list[str] = []
+
+#: The signature of `command` handed to each module's `register`.
+CommandFactory = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 
 # -- handlers --------------------------------------------------------------------------------
@@ -156,11 +165,16 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
-    from shelf_tui.sandbox import serve
+    from shelf_tui.sandbox import FaultSpecError, serve
 
     if args.items < 0:
         raise UsageError("--items must be 0 or more")
-    serve(port=args.port, items=args.items, seed=args.seed, faults=args.faults, out=sys.stdout)
+    try:
+        serve(port=args.port, items=args.items, seed=args.seed, faults=args.faults, out=sys.stdout)
+    except FaultSpecError as exc:
+        raise UsageError(f"--faults: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
     return EXIT_OK
 
 

@@ -126,3 +126,24 @@ def test_damaged_database_is_reported_and_untouched(
     (line,) = [ln for ln in out.stdout.splitlines() if ln.startswith("!! database")]
     assert "untouched" in line
     assert db.read_bytes() == b"garbage" * 1000
+
+
+def test_sandbox_prints_its_json_line_first_and_refuses_bad_faults(cli_env: dict[str, str]) -> None:
+    import json
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shelf_tui", "sandbox", "--items", "40"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env,
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert info["top"].startswith("http://127.0.0.1:") and info["top"].endswith("/router/rest")
+        assert info["temu"].endswith("/openapi/router")
+        assert {s["platform"] for s in info["shops"]} == {"taobao", "mercadolibre", "temu"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    out = shelf("sandbox", "--faults", "bogus=1", env=cli_env)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "unknown fault" in out.stderr
