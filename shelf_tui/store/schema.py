@@ -11,7 +11,7 @@ Sort columns are NOT NULL so that keyset paging can compare `(column, rowid)` ro
 from __future__ import annotations
 
 MIGRATIONS: list[str] = [
-    # 1: shops, items (+ text index), events (append-only), jobs, job_items, meta.
+    # 1: shops, items, events (append-only), jobs, job_items, meta.
     """
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
