@@ -170,6 +170,34 @@ MIGRATIONS: list[str] = [
         WHERE id = new.job_id;
     END;
     """,
+    # 2: the job engine (issue 8).
+    # - jobs.cancel_requested: `shelf jobs cancel ID` from another process asks the owner to
+    #   stop; the owner's fenced mark_sending refuses to send once it is set.
+    # - job_items.reason: a per-item reason (a CSV's reason column) overriding the job's.
+    # - job_items.snapshot: the item as the store knew it when the job was journaled (delists
+    #   only), the evidence seed 003 asks for, immune to a later sync rewriting the row.
+    # - job_calls: every state-changing call and read-back of a job (the evidence trail of
+    #   `shelf jobs ID --csv`): when, which attempt, what the platform answered.
+    """
+    ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE job_items ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE job_items ADD COLUMN snapshot TEXT;
+
+    CREATE TABLE job_calls (
+        id         INTEGER PRIMARY KEY,
+        job_id     INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        item_id    TEXT NOT NULL,
+        at         REAL NOT NULL,
+        attempt    INTEGER NOT NULL DEFAULT 0,
+        call       TEXT NOT NULL,
+        outcome    TEXT NOT NULL,
+        code       TEXT NOT NULL DEFAULT '',
+        message    TEXT NOT NULL DEFAULT '',
+        request_id TEXT NOT NULL DEFAULT '',
+        ms         INTEGER
+    );
+    CREATE INDEX job_calls_job ON job_calls(job_id, item_id, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
