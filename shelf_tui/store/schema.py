@@ -198,6 +198,39 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX job_calls_job ON job_calls(job_id, item_id, id);
     """,
+    # 3: automation rules' memory between runs (shelf_tui/rules/state.py).
+    # - rule_pending: grace timers. When a rule's condition was first seen holding for an item
+    #   (stock 0 since 14:02); it acts once the condition has held for the rule's grace across
+    #   syncs, and the row goes when the condition stops holding.
+    # - rule_slots: schedule and campaign slots already fired per shop, so a run from cron every
+    #   few minutes fires a daily rule exactly once.
+    # - rule_runs: each rule's last run and last apply (the rules screen's "last run").
+    """
+    CREATE TABLE rule_pending (
+        rule    TEXT NOT NULL,
+        shop    TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        since   INTEGER NOT NULL,
+        PRIMARY KEY (rule, shop, item_id, action)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE rule_slots (
+        rule     TEXT NOT NULL,
+        shop     TEXT NOT NULL,
+        slot     TEXT NOT NULL,
+        fired_at INTEGER NOT NULL,
+        PRIMARY KEY (rule, shop, slot)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE rule_runs (
+        rule            TEXT PRIMARY KEY,
+        last_run_at     INTEGER,
+        last_applied_at INTEGER,
+        last_sent       INTEGER NOT NULL DEFAULT 0,
+        last_note       TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
