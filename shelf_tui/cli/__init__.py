@@ -128,7 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add subcommands: each defines `register(command)`, where
 #: `command(name, handler, help) -> ArgumentParser` adds one subcommand. They import only
 #: argparse-level things at module import time (keep `shelf --version` instant).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "shelf_tui.cli.shops",
+    "shelf_tui.cli.catalog",
+]
 
 #: The signature of `command` handed to each module's `register`.
 CommandFactory = Callable[[str, Handler, str], argparse.ArgumentParser]

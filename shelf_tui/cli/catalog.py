@@ -1,0 +1,228 @@
+"""`shelf sync [NAME ...]` and `shelf items`: the headless catalog.
+
+`sync` only reads the platforms, so it runs in read-only mode too. Progress goes to stderr
+(one updating line on a terminal, a line every few seconds otherwise), one summary line per
+shop to stdout. A shop that needs signing in does not stop the others; the exit code is 3 if
+any needed it, else 1 if any failed, else 0.
+
+`items` prints the stored catalog: a table, JSON Lines (`--json`) or CSV (`--csv`, UTF-8 with
+a header), with the normalized vocabulary of design.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shelf_tui.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGN_IN, UsageError
+
+if TYPE_CHECKING:
+    from shelf_tui.cli import CommandFactory, Context
+    from shelf_tui.domain import Item
+    from shelf_tui.sync import SyncProgress
+
+FIELDS = (
+    "shop",
+    "item_id",
+    "title",
+    "status",
+    "reason",
+    "stock",
+    "price",
+    "currency",
+    "outer_id",
+    "raw_status",
+    "raw_sub_status",
+    "sku_count",
+    "deadline",
+    "locked_until",
+    "lock_message",
+    "modified",
+    "listed_at",
+    "delisted_at",
+    "synced_at",
+    "url",
+)
+
+
+def register(command: CommandFactory) -> None:
+    p = command("sync", cmd_sync, "pull shops' catalogs into the local store")
+    p.add_argument("names", nargs="*", metavar="NAME", help="shops to sync (default: all)")
+    p.add_argument("--full", action="store_true", help="a full sync (marks vanished items)")
+
+    p = command("items", cmd_items, "print the stored items (table, --json or --csv)")
+    p.add_argument("--shop", metavar="N", help="only this shop")
+    p.add_argument("--status", metavar="S", help="active, inactive, review, draft, closed, deleted")
+    p.add_argument("--reason", metavar="R", help="seller, sold_out, violation, platform, ...")
+    p.add_argument("--query", metavar="Q", help="more filter terms (the filter language)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON Lines, one item per line")
+    fmt.add_argument("--csv", action="store_true", help="CSV (UTF-8, with a header)")
+
+
+# -- sync --------------------------------------------------------------------------------------
+
+
+class _Printer:
+    """Progress on stderr without flooding a log file."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+        self.dirty = False
+
+    def __call__(self, p: SyncProgress) -> None:
+        line = (
+            f"{p.shop}: {p.fetched:,} items fetched, {p.written:,} written, "
+            f"{p.fetched / p.elapsed if p.elapsed else 0:,.0f}/s"
+        )
+        if self.tty:
+            sys.stderr.write("\r\x1b[K" + line)
+            sys.stderr.flush()
+            self.dirty = True
+        elif time.monotonic() - self.last >= 2.0:
+            self.last = time.monotonic()
+            print(line, file=sys.stderr)
+
+    def done(self) -> None:
+        if self.dirty:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.dirty = False
+
+
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from shelf_tui.auth import TokenStore
+
+    tokens = TokenStore()  # exit 3 with the fix before anything is written
+    store = ctx.store()
+    shops = store.shops.resolve(args.names)
+    if not shops:
+        raise UsageError("no shops yet: add one with `shelf shop add NAME --platform ...`")
+    return asyncio.run(_sync_all(ctx, [s.name for s in shops], args.full, tokens))
+
+
+async def _sync_all(ctx: Context, names: list[str], full: bool, tokens: Any) -> int:
+    from shelf_tui.auth import connect
+    from shelf_tui.errors import ShelfError
+    from shelf_tui.logs import redact_text
+    from shelf_tui.sync import sync_shop
+
+    store = ctx.store()
+    code = EXIT_OK
+    printer = _Printer()
+    for name in names:
+        try:
+            async with connect(store, name, rates=ctx.config.rates, tokens=tokens) as market:
+                result = await sync_shop(
+                    store, market, full=True if full else None, progress=printer
+                )
+        except ShelfError as exc:
+            printer.done()
+            text = redact_text(" ".join(str(exc).split()))
+            print(f"shelf: {name}: {text}", file=sys.stderr)
+            code = max(code, EXIT_SIGN_IN if exc.exit_code == EXIT_SIGN_IN else EXIT_FAILED)
+            continue
+        printer.done()
+        print(result.summary())
+    return code
+
+
+# -- items -------------------------------------------------------------------------------------
+
+
+def _filter_text(args: argparse.Namespace) -> str:
+    terms = []
+    for name in ("shop", "status", "reason"):
+        value = getattr(args, name)
+        if value:
+            if any(ch.isspace() for ch in value):
+                raise UsageError(f"--{name}: no spaces allowed ({value!r})")
+            terms.append(f"{name}:{value}")
+    if args.query:
+        terms.append(args.query)
+    return " ".join(terms)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def record(item: Item) -> dict[str, Any]:
+    """One item as `--json`/`--csv` print it (times ISO-8601 UTC)."""
+    return {
+        "shop": item.shop,
+        "item_id": item.item_id,
+        "title": item.title,
+        "status": item.status.value,
+        "reason": item.reason.value,
+        "stock": item.stock,
+        "price": item.price,
+        "currency": item.currency,
+        "outer_id": item.outer_id,
+        "raw_status": item.raw_status,
+        "raw_sub_status": item.raw_sub_status,
+        "sku_count": item.sku_count,
+        "deadline": _iso(item.deadline),
+        "locked_until": _iso(item.locked_until),
+        "lock_message": item.lock_message,
+        "modified": _iso(item.modified),
+        "listed_at": _iso(item.listed_at),
+        "delisted_at": _iso(item.delisted_at),
+        "synced_at": _iso(item.synced_at),
+        "url": item.url,
+    }
+
+
+def _printable(text: str) -> str:
+    """Titles are data (design.md): no control or escape characters reach the terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def cmd_items(ctx: Context, args: argparse.Namespace) -> int:
+    from shelf_tui.store import Sort
+
+    text = _filter_text(args)
+    store = ctx.store()
+    where = store.items.where(text, known_shops=store.shops.names())
+    sort = Sort("shop", descending=False)
+    out = sys.stdout
+    writer = None
+    if args.csv:
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+    table = not (args.json or args.csv)
+    if table:
+        print(
+            f"{'SHOP':<14} {'ITEM':<16} {'STATUS':<9} {'REASON':<10} {'STOCK':>6} "
+            f"{'PRICE':>10}  TITLE"
+        )
+    count = 0
+    cursor = None
+    while True:
+        page = store.items.page(where=where, sort=sort, after=cursor, limit=1000)
+        if not page.items:
+            break
+        for item in page.items:
+            count += 1
+            if writer is not None:
+                writer.writerow(record(item))
+            elif args.json:
+                out.write(json.dumps(record(item), ensure_ascii=False) + "\n")
+            else:
+                out.write(
+                    f"{item.shop[:14]:<14} {item.item_id[:16]:<16} {item.status.value:<9} "
+                    f"{item.reason.value or '-':<10} {item.stock:>6} {item.price:>10.2f}  "
+                    f"{_printable(item.title)[:60]}\n"
+                )
+        cursor = page.last
+    if table:
+        print(f"{count:,} items", file=sys.stderr)
+    return EXIT_OK
