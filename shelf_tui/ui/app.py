@@ -1,0 +1,214 @@
+"""The console app and `make_app`, the one factory the CLI, the demo, the tests and the bench
+use (Posting-style): everything the app depends on is passed in, so a test can drive it with a
+fixed clock, a temporary store and a fake sync.
+
+    app = make_app(store, config=config, sync=service, clock=lambda: FIXED)
+    app.run()
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from shelf_tui import logs
+from shelf_tui.config import Config
+from shelf_tui.domain import utcnow
+from shelf_tui.store import Store
+from shelf_tui.ui import fmt
+from shelf_tui.ui.loader import BACKGROUND, Finished, Loader, Task
+from shelf_tui.ui.rows import count
+from shelf_tui.ui.screens.browser import BrowserScreen
+from shelf_tui.ui.services import Clock, SyncResult, SyncService
+from shelf_tui.ui.session import Session
+from shelf_tui.ui.text import one_line
+
+log = logs.get("ui.app")
+
+
+class ShelfApp(App[int]):
+    """The console. Screens: browser (home), detail, alerts; more join in later issues."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "shelf"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("a", "alerts", "Alerts", id="app.alerts"),
+        Binding("r,ctrl+r", "sync", "Sync", id="app.sync"),
+    ]
+
+    def __init__(self, session: Session, *, sync_on_open: bool, block: int | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.sync_on_open = sync_on_open
+        self._block = block
+        self.alert_count: int | None = None
+        self.syncing: tuple[int, int] | None = None
+        self.last_sync: int | None = None
+        self.sync_errors: dict[str, str] = {}
+        config = session.config
+        self.animation_level = "full" if config.ui.animations else "none"
+        if config.ui.theme in self.available_themes:
+            self.theme = config.ui.theme
+        if config.keymap:
+            self.set_keymap(dict(config.keymap))
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        reader = self.session.reader
+        self.session.start(Loader(self, interrupt=reader.conn.raw.interrupt))
+        self.session.listen(self)
+        self.push_screen(BrowserScreen(self.session, block=self._block))
+        self._request_alert_count()
+        if self.sync_on_open and self.session.sync is not None:
+            self.action_sync()
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    def on_finished(self, message: Finished) -> None:
+        """A loader result: apply it on the UI thread."""
+        assert self.session.loader is not None
+        self.session.loader.dispatch(message)
+
+    async def wait_idle(self) -> None:
+        """Until every read the screens asked for has been applied (tests, bench)."""
+        assert self.session.loader is not None
+        await self.session.loader.wait_idle()
+
+    # -- status ----------------------------------------------------------------------------
+
+    def status_line(self) -> str:
+        """The right side of every title bar: alerts, sync, read-only."""
+        parts = []
+        if self.alert_count:
+            parts.append(f"{fmt.count(self.alert_count)} alerts (a)")
+        if self.syncing is not None:
+            done, total = self.syncing
+            parts.append(f"syncing {done}/{total}…")
+        elif self.sync_errors:
+            shop, error = next(iter(self.sync_errors.items()))
+            more = f" +{len(self.sync_errors) - 1}" if len(self.sync_errors) > 1 else ""
+            parts.append(f"sync failed: {shop}: {error}{more}")
+        elif self.last_sync is not None:
+            parts.append(f"synced {fmt.age(self.last_sync, self.session.now())}")
+        if self.session.read_only:
+            parts.append("read-only")
+        return " · ".join(parts)
+
+    def _retitle(self) -> None:
+        retitle = getattr(self.screen, "retitle", None)
+        if callable(retitle):
+            retitle()
+
+    def _request_alert_count(self) -> None:
+        reader = self.session.reader
+        where = self.session.alerts_where()
+
+        def done(total: int) -> None:
+            self.alert_count = total
+            self._retitle()
+
+        self.session.submit(Task(lambda: count(reader, where), done, BACKGROUND, "alerts"))
+
+    def data_changed(self) -> None:
+        self._request_alert_count()
+
+    def marks_changed(self, *_: object) -> None:
+        pass
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_alerts(self) -> None:
+        from shelf_tui.ui.screens.alerts import AlertsScreen
+
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen(self.session))
+
+    def action_sync(self) -> None:
+        """Sync every shop in the background; the UI keeps answering keys meanwhile."""
+        service = self.session.sync
+        if service is None:
+            self.notify("No shops to sync: add one with `shelf shop add`.", markup=False)
+            return
+        if self.syncing is not None:
+            self.notify("A sync is already running.", markup=False)
+            return
+        shops = list(service.shops())
+        if not shops:
+            self.notify(
+                "No shops yet: add one with `shelf shop add`, or try `shelf demo`.", markup=False
+            )
+            return
+        self.syncing = (0, len(shops))
+        self.sync_errors = {}
+        self._retitle()
+        self._run_sync(service, shops)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _run_sync(self, service: SyncService, shops: Sequence[str]) -> None:
+        asyncio.run(self._sync_all(service, shops))
+
+    async def _sync_all(self, service: SyncService, shops: Sequence[str]) -> None:
+        async def one(shop: str) -> None:
+            try:
+                result = await service.sync_shop(shop)
+            except Exception as exc:
+                log.warning("sync of %s failed: %s", shop, exc)
+                self.call_from_thread(
+                    self._shop_synced, shop, None, one_line(str(exc)) or type(exc).__name__
+                )
+            else:
+                self.call_from_thread(self._shop_synced, shop, result, "")
+
+        await asyncio.gather(*(one(s) for s in shops))
+        self.call_from_thread(self._sync_finished)
+
+    def _shop_synced(self, shop: str, result: SyncResult | None, error: str) -> None:
+        if error:
+            self.sync_errors[shop] = error
+        if self.syncing is not None:
+            self.syncing = (self.syncing[0] + 1, self.syncing[1])
+        if result is None or result.changed:
+            self.session.data_changed()
+        self._retitle()
+
+    def _sync_finished(self) -> None:
+        self.syncing = None
+        self.last_sync = self.session.now()
+        if self.sync_errors:
+            shop, error = next(iter(self.sync_errors.items()))
+            self.notify(
+                f"Sync of {shop} failed: {error}", severity="error", markup=False, timeout=8
+            )
+        self._retitle()
+
+
+def make_app(
+    store: Store,
+    *,
+    config: Config | None = None,
+    sync: SyncService | None = None,
+    clock: Clock = utcnow,
+    read_only: bool = False,
+    sync_on_open: bool | None = None,
+    block: int | None = None,
+) -> ShelfApp:
+    """The console over `store`.
+
+    `sync` pulls catalogs (None: the sync key explains there is nothing to sync); `clock`
+    is the console's "now" (deadlines, ages, `modified:<7d`); `sync_on_open` defaults to
+    `config.ui.sync_on_open`; `block` (rows per read) is for tests that want many blocks.
+    """
+    config = config or Config()
+    session = Session.open(store, clock=clock, config=config, read_only=read_only, sync=sync)
+    on_open = config.ui.sync_on_open if sync_on_open is None else sync_on_open
+    return ShelfApp(session, sync_on_open=on_open, block=block)

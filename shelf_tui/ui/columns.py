@@ -1,0 +1,168 @@
+"""The item table's columns: which ones fit a width, and how one row is drawn as a Strip.
+
+Widths are capped so one long title can never push the status off the screen: the title takes
+what the fixed columns leave, and columns a seller needs least (modified, then price) are
+dropped first on a narrow terminal (80x24 over SSH still shows shop, id, title, status, reason,
+stock and the deadline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from shelf_tui.domain import Item, Status
+from shelf_tui.ui import fmt
+from shelf_tui.ui.text import clean, pad
+
+GUTTER = 3  # cursor pointer, mark, space
+TITLE_MIN = 20
+MARK = "✓"
+POINTER = ">"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    align: str = "left"
+    sort: str | None = None
+    drop: int = 0  # 0 = always shown; higher numbers are dropped first when space is short
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("shop", "shop", 9, sort="shop"),
+    Column("item_id", "item id", 13, sort="item_id"),
+    Column("title", "title", TITLE_MIN, sort="title"),
+    Column("status", "status", 8, sort="status"),
+    Column("reason", "reason", 9, sort="reason"),
+    Column("stock", "stock", 5, align="right", sort="stock"),
+    Column("price", "price", 9, align="right", sort="price", drop=1),
+    Column("modified", "modified", 8, align="right", sort="modified", drop=2),
+    Column("due", "due", 5, align="right", sort="deadline"),
+)
+ALERT_COLUMNS: tuple[Column, ...] = (
+    Column("due_long", "deadline", 14, sort="deadline"),
+    Column("shop", "shop", 9, sort="shop"),
+    Column("item_id", "item id", 13, sort="item_id"),
+    Column("title", "title", TITLE_MIN, sort="title"),
+    Column("reason", "reason", 9, sort="reason"),
+    Column("locked", "lock", 6, drop=1),
+    Column("status", "status", 8, sort="status", drop=2),
+)
+
+
+def layout(width: int, columns: Sequence[Column] = COLUMNS) -> tuple[Column, ...]:
+    """The columns that fit `width` cells, the title widened to fill the rest."""
+    chosen = list(columns)
+    while True:
+        fixed = GUTTER + sum(c.width + 1 for c in chosen if c.key != "title")
+        room = width - fixed
+        droppable = [c for c in chosen if c.drop]
+        if room >= TITLE_MIN or not droppable:
+            break
+        chosen.remove(max(droppable, key=lambda c: c.drop))
+    title_width = max(8, room - 1)  # -1: the title's own separating space
+    return tuple(
+        Column(c.key, c.label, title_width, c.align, c.sort, c.drop) if c.key == "title" else c
+        for c in chosen
+    )
+
+
+def header_strip(
+    cols: Sequence[Column], sort_column: str, descending: bool, width: int, style: Style
+) -> Strip:
+    parts = [" " * GUTTER]
+    for c in cols:
+        label = c.label
+        if c.sort == sort_column:
+            label = f"{label}{'▼' if descending else '▲'}"
+        parts.append(pad(label, c.width, c.align) + " ")
+    text = "".join(parts)
+    return Strip([Segment(pad(text, width), style)], width)
+
+
+def cell_text(item: Item, key: str, now: int) -> str:
+    """The text of one cell (clean, unpadded)."""
+    if key == "shop":
+        return clean(item.shop)
+    if key == "item_id":
+        return clean(item.item_id)
+    if key == "title":
+        return clean(item.title) or "(no title)"
+    if key == "status":
+        return item.status.value
+    if key == "reason":
+        return item.reason.value or "-"
+    if key == "stock":
+        return str(item.stock)
+    if key == "price":
+        return fmt.price(item.price)
+    if key == "modified":
+        return fmt.age(_epoch(item.modified), now).removesuffix(" ago")
+    if key == "due":
+        return fmt.due_short(_epoch(item.deadline), now)
+    if key == "due_long":
+        return fmt.due_long(_epoch(item.deadline), now) or "no deadline"
+    if key == "locked":
+        locked = item.locked_until is not None and int(item.locked_until.timestamp()) > now
+        return "locked" if locked else ""
+    raise KeyError(key)
+
+
+def _epoch(when: datetime | None) -> int | None:
+    return None if when is None else int(when.timestamp())
+
+
+def cell_style(item: Item, key: str, now: int, styles: Mapping[str, Style]) -> Style | None:
+    """Colour of one cell: status/reason tags (red violation, grey seller...), a zero stock
+    on an item that is on sale, a deadline inside 24 hours."""
+    if key in ("status", "reason"):
+        return styles.get(fmt.tag(item.status, item.reason))
+    if key == "stock" and item.stock == 0 and item.status is Status.ACTIVE:
+        return styles.get("zero")
+    if key in ("due", "due_long") and item.deadline is not None:
+        left = int(item.deadline.timestamp()) - now
+        return styles.get("urgent" if left < 86400 else "violation")
+    if key == "title" and not item.title:
+        return styles.get("muted")
+    return None
+
+
+def row_strip(
+    item: Item,
+    cols: Sequence[Column],
+    *,
+    width: int,
+    now: int,
+    base: Style,
+    styles: Mapping[str, Style],
+    cursor: bool,
+    marked: bool,
+) -> Strip:
+    """One row as segments. Every string is drawn literally (segments carry no markup)."""
+    mark_style = styles.get("mark")
+    segments = [
+        Segment(POINTER if cursor else " ", base),
+        Segment(MARK if marked else " ", base + mark_style if mark_style else base),
+        Segment(" ", base),
+    ]
+    for c in cols:
+        text = pad(cell_text(item, c.key, now), c.width, c.align)
+        extra = cell_style(item, c.key, now, styles)
+        segments.append(Segment(text, base + extra if extra else base))
+        segments.append(Segment(" ", base))
+    used = GUTTER + sum(c.width + 1 for c in cols)
+    if used < width:
+        segments.append(Segment(" " * (width - used), base))
+    return Strip(segments).crop(0, width) if used > width else Strip(segments, width)
+
+
+def placeholder_strip(width: int, style: Style) -> Strip:
+    return Strip([Segment(pad("  …", width), style)], width)

@@ -1,0 +1,93 @@
+"""The browser: every item of every shop, a filter bar, marks, and the way to everything else
+(detail on enter, alerts on `a`, quick filters on `f`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from shelf_tui.store import Sort
+from shelf_tui.ui.rows import BLOCK
+from shelf_tui.ui.screens.quick_filter import QuickFilterScreen
+from shelf_tui.ui.session import Session
+from shelf_tui.ui.widgets.filter_bar import FilterBar
+from shelf_tui.ui.widgets.item_table import ColumnHeader, ItemTable
+from shelf_tui.ui.widgets.title_bar import TitleBar
+
+
+class BrowserScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="items.filter", key_display="/"),
+        Binding("f", "quick_filter", "Quick filters", id="items.quick_filter"),
+    ]
+
+    def __init__(self, session: Session, *, block: int | None = None) -> None:
+        super().__init__(id="browser")
+        self.session = session
+        self._block = block
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="title")
+        yield FilterBar(self.session.compile, self.session.reader.shops.names, id="filter")
+        header = ColumnHeader(id="columns")
+        yield header
+        yield ItemTable(
+            self.session, sort=Sort(), header=header, block=self._block or BLOCK, id="items"
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> ItemTable:
+        return self.query_one("#items", ItemTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#filter", FilterBar)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.retitle()
+
+    def retitle(self) -> None:
+        table = self.table
+        self.query_one("#title", TitleBar).show(table.summary("Items"), self.app_status())
+
+    def app_status(self) -> str:
+        status = getattr(self.app, "status_line", None)
+        return str(status()) if callable(status) else ""
+
+    @on(ItemTable.Changed)
+    def _table_changed(self, event: ItemTable.Changed) -> None:
+        self.retitle()
+
+    @on(ItemTable.Opened)
+    def _opened(self, event: ItemTable.Opened) -> None:
+        from shelf_tui.ui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(self.session, event.item.shop, event.item.item_id))
+
+    @on(FilterBar.Applied)
+    def _applied(self, event: FilterBar.Applied) -> None:
+        self.table.set_filter(event.where)
+        self.table.focus()
+
+    @on(FilterBar.Cancelled)
+    def _cancelled(self, event: FilterBar.Cancelled) -> None:
+        self.table.focus()
+
+    def action_filter(self) -> None:
+        self.filter_bar.open()
+
+    def action_quick_filter(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.filter_bar.apply(text)
+
+        self.app.push_screen(QuickFilterScreen(), chosen)
