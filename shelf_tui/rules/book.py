@@ -90,6 +90,8 @@ def describe_rule(rule: Rule) -> str:
                 else " on " + ",".join(WEEKDAYS[d] for d in sorted(spec.recurrence.weekdays))
             )
             text = f"{act} at {times}{days} ({tz})"
+            if spec.until is not None:
+                text += f" until {spec.until:%H:%M}, then {rule.action.inverse}"
     else:
         assert isinstance(spec, CampaignSpec)
         inverse = rule.action.inverse

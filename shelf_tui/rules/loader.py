@@ -64,6 +64,7 @@ KIND_KEYS: dict[Kind, tuple[str, ...]] = {
         "daily",
         "hours",
         "weekdays",
+        "until",
         "timezone",
         "catch_up",
         "include_seller_delisted",
@@ -72,7 +73,8 @@ KIND_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.PRICE: ("band", "outside", "restore"),
 }
 _NAME = re.compile(r"[^\s:\"'\\/\x00-\x1f]{1,64}")
-_BAND = re.compile(r"^\s*(>=|<=|>|<)?\s*([0-9.]+)\s*(?:\.\.\s*([0-9.]+))?\s*$")
+_NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
+_BAND = re.compile(rf"^\s*(>=|<=|>|<)?\s*{_NUMBER}\s*(?:\.\.\s*{_NUMBER})?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +464,11 @@ def _schedule(raw: Mapping[str, Any]) -> ScheduleSpec:
     if "at" in raw:
         if "weekdays" in raw:
             raise _Invalid("weekdays", "weekdays go with daily or hours, not with a one-off at")
+        if "until" in raw:
+            raise _Invalid(
+                "until",
+                'a one-off window is a campaign: kind = "campaign" with start and end',
+            )
         at = _spec_value("at", parse_local_datetime, raw["at"])
     else:
         weekdays = (
@@ -479,7 +486,11 @@ def _schedule(raw: Mapping[str, Any]) -> ScheduleSpec:
             hours = _spec_value("hours", parse_hours, raw["hours"])
             times = tuple(parse_clock(f"{h}:00") for h in hours)
         recurrence = Recurrence(times, weekdays)
-    return ScheduleSpec(at, recurrence, tz, _duration(raw, "catch_up", DEFAULT_CATCH_UP))
+    until = _spec_value("until", parse_clock, raw["until"]) if "until" in raw else None
+    if until is not None and recurrence is not None and until in recurrence.times:
+        raise _Invalid("until", "until must differ from the rule's own times")
+    catch_up = _duration(raw, "catch_up", DEFAULT_CATCH_UP)
+    return ScheduleSpec(at, recurrence, tz, catch_up, until)
 
 
 def _campaign(raw: Mapping[str, Any]) -> CampaignSpec:

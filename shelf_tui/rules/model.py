@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from shelf_tui.domain import Action
 from shelf_tui.rules.timespec import Recurrence
@@ -41,12 +41,17 @@ class StockSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSpec:
-    """A one-off instant (`at`) or a recurrence (daily times / hours on some weekdays)."""
+    """A one-off instant (`at`) or a recurrence (daily times / hours on some weekdays).
+
+    With `until`, each slot opens a window: the action at the slot, its inverse at the next
+    `until` wall time (delist at 23:00 until 08:00 = the shop closes overnight, every night).
+    """
 
     at: datetime | None
     recurrence: Recurrence | None
     timezone: str | None
     catch_up: int = DEFAULT_CATCH_UP
+    until: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,8 @@ def _default_undo(rule: Rule) -> str:
         return f"back in stock (was: {rule.reason})"
     if rule.kind is Kind.CAMPAIGN:
         return f"campaign ended ({rule.reason})"
+    if isinstance(rule.spec, ScheduleSpec):
+        return f"window ended ({rule.reason})"
     if isinstance(rule.spec, PriceSpec):
         where = "inside" if rule.spec.outside else "outside"
         return f"price back {where} {rule.spec.band.text} (was: {rule.reason})"

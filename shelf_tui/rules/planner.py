@@ -234,8 +234,10 @@ def _wants(
         due = schedule_due(spec, shop_zone(spec.timezone, shop), run.now, fired)
         if due.slot is None:
             return [], due.note, None
-        detail = f"scheduled {due.note.removeprefix('due: slot ')}"
-        return _edge(run, rule, shop.name, where, rule.action, detail), due.note, due.slot
+        action = rule.action if due.role == "at" else rule.action.inverse
+        assert action is not None
+        detail = due.note.removeprefix("due: ")
+        return _edge(run, rule, shop.name, where, action, detail), due.note, due.slot
     assert isinstance(spec, CampaignSpec)
     due = campaign_due(spec, shop_zone(spec.timezone, shop), run.now, fired)
     if due.slot is None:

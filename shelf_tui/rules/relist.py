@@ -57,19 +57,26 @@ class _Last:
 
 
 def _newest(
-    store: Store, shop: str, item_ids: Sequence[str], *, platform: bool
+    store: Store,
+    shop: str,
+    item_ids: Sequence[str],
+    *,
+    platform: bool,
+    actions: Sequence[str] = STATE_ACTIONS,
 ) -> dict[str, _Last]:
-    """The newest list/delist event per item, by the platform or by anyone else."""
+    """The newest of `actions` per item: by the platform (what syncs saw) or by anyone else
+    (decisions). Failed and skipped attempts changed nothing, so they do not count."""
     out: dict[str, _Last] = {}
     op = "=" if platform else "!="
+    wanted = ",".join("?" * len(actions))
     for start in range(0, len(item_ids), 400):
         chunk = list(item_ids[start : start + 400])
         rows = store.conn.query(
             "SELECT item_id, actor, action, at, id FROM events WHERE id IN ("
             "SELECT max(id) FROM events WHERE shop = ? AND item_id IN "
-            f"({','.join('?' * len(chunk))}) AND action IN ('list', 'delist') "
+            f"({','.join('?' * len(chunk))}) AND action IN ({wanted}) "
             f"AND actor {op} ? AND outcome NOT IN ('failed', 'skipped') GROUP BY item_id)",
-            (shop, *chunk, PLATFORM_ACTOR),
+            (shop, *chunk, *actions, PLATFORM_ACTOR),
         )
         for row in rows:
             out[row[0]] = _Last(row[1], row[2], int(row[3]), int(row[4]))
@@ -91,23 +98,21 @@ def decide(
     """
     ids = [i for i, _ in items]
     decided = _newest(store, shop, ids, platform=False)
-    observed = _newest(store, shop, ids, platform=True)
+    relisted = _newest(store, shop, ids, platform=True, actions=("list",))
     out: dict[str, Decision] = {}
     for item_id, reason in items:
-        out[item_id] = _one(reason, decided.get(item_id), observed.get(item_id), actor)
+        out[item_id] = _one(reason, decided.get(item_id), relisted.get(item_id), actor)
         if include_seller and out[item_id].verdict in (Verdict.SELLER, Verdict.UNKNOWN):
             out[item_id] = Decision(Verdict.OURS, "listed on the seller's schedule")
     return out
 
 
-def _one(reason: Reason, last: _Last | None, seen: _Last | None, actor: str) -> Decision:
+def _one(reason: Reason, last: _Last | None, relisted: _Last | None, actor: str) -> Decision:
     if reason is Reason.VIOLATION:
         return Decision(Verdict.VIOLATION, "delisted for a violation: fix and appeal first")
     if reason is Reason.PLATFORM:
         return Decision(Verdict.PLATFORM, "delisted by the platform (not for stock)")
-    relisted_outside = (
-        last is not None and seen is not None and seen.id > last.id and seen.action == "list"
-    )
+    relisted_outside = last is not None and relisted is not None and relisted.id > last.id
     if last is not None and last.action == "delist" and not relisted_outside:
         if last.actor == actor:
             return Decision(Verdict.OURS, f"delisted by {actor}")
@@ -127,14 +132,10 @@ def listed_by(store: Store, shop: str, item_ids: Sequence[str], actor: str) -> s
     """Items whose last journaled list/delist is a list by `actor`, with no delist seen since:
     what a price rule that lists may take back down when the price leaves its band."""
     decided = _newest(store, shop, item_ids, platform=False)
-    observed = _newest(store, shop, item_ids, platform=True)
+    delisted = _newest(store, shop, item_ids, platform=True, actions=("delist",))
     out = set()
     for item_id, last in decided.items():
-        seen = observed.get(item_id)
-        if (
-            last.action == "list"
-            and last.actor == actor
-            and not (seen is not None and seen.id > last.id and seen.action == "delist")
-        ):
+        seen = delisted.get(item_id)
+        if last.action == "list" and last.actor == actor and not (seen and seen.id > last.id):
             out.add(item_id)
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shelf_tui.rules.model import CampaignSpec, ScheduleSpec
-from shelf_tui.rules.timespec import describe, format_duration, localize, slot_key
+from shelf_tui.rules.timespec import describe, format_duration, localize, slot_key, zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +39,58 @@ def schedule_due(spec: ScheduleSpec, tz: str, now: datetime, fired: set[str]) ->
     if latest is None:
         return Due(None, "", upcoming, following)
     key = slot_key(latest)
+    if spec.until is not None:
+        return _window(spec, tz, now, fired, latest, following)
     if key in fired:
         return Due(None, "", f"fired {describe(latest, tz)}; {upcoming}", following)
     late = now - latest
     if late > timedelta(seconds=spec.catch_up):
-        return Due(
-            None,
-            "",
-            f"missed {describe(latest, tz)} ({format_duration(int(late.total_seconds()))} late, "
-            f"catch_up {format_duration(spec.catch_up)}); {upcoming}",
-            following,
-        )
+        return Due(None, "", f"{_missed(latest, late, spec.catch_up, tz)}; {upcoming}", following)
     return Due(key, "at", f"due: slot {describe(latest, tz)}", following)
+
+
+def _window(
+    spec: ScheduleSpec,
+    tz: str,
+    now: datetime,
+    fired: set[str],
+    start: datetime,
+    following: datetime | None,
+) -> Due:
+    """A recurring window (`until`): inside it the start may still fire, however late (the
+    shop should be closed now); after it, the end fires once."""
+    assert spec.until is not None
+    wall = start.astimezone(zone(tz))
+    end = localize(datetime.combine(wall.date(), spec.until), tz)
+    if end <= start:
+        end = localize(datetime.combine(wall.date() + timedelta(days=1), spec.until), tz)
+    start_key = slot_key(start)
+    upcoming = f"next {describe(following, tz)}" if following else "no further slot"
+    if now < end:
+        if start_key in fired:
+            return Due(
+                None,
+                "",
+                f"in the window since {describe(start, tz)}; ends {describe(end, tz)}",
+                end,
+            )
+        return Due(
+            start_key, "at", f"due: slot {describe(start, tz)} (until {describe(end, tz)})", end
+        )
+    end_key = "end@" + slot_key(end)
+    if end_key in fired:
+        return Due(None, "", f"window ended {describe(end, tz)}; {upcoming}", following)
+    late = now - end
+    if start_key in fired or late <= timedelta(seconds=spec.catch_up):
+        return Due(end_key, "end", f"due: window end {describe(end, tz)}", following)
+    return Due(None, "", f"{_missed(end, late, spec.catch_up, tz)}; {upcoming}", following)
+
+
+def _missed(slot: datetime, late: timedelta, catch_up: int, tz: str) -> str:
+    return (
+        f"missed {describe(slot, tz)} ({format_duration(int(late.total_seconds()))} late, "
+        f"catch_up {format_duration(catch_up)})"
+    )
 
 
 def campaign_due(spec: CampaignSpec, tz: str, now: datetime, fired: set[str]) -> Due:
