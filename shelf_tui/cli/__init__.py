@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES: list[str] = [
     "shelf_tui.cli.shops",
     "shelf_tui.cli.catalog",
+    "shelf_tui.cli.automation",
 ]
 
 #: The signature of `command` handed to each module's `register`.

@@ -26,6 +26,9 @@ from shelf_tui.store import Store
 
 PLATFORM_ACTOR = "platform"
 STATE_ACTIONS = ("list", "delist")
+#: What a sync calls the changes it saw (shelf_tui/sync.py `change_event`).
+SEEN_LISTED = ("list", "relisted")
+SEEN_DELISTED = ("delist", "delisted", "sold_out", "platform_delist")
 
 
 class Verdict(enum.StrEnum):
@@ -98,7 +101,7 @@ def decide(
     """
     ids = [i for i, _ in items]
     decided = _newest(store, shop, ids, platform=False)
-    relisted = _newest(store, shop, ids, platform=True, actions=("list",))
+    relisted = _newest(store, shop, ids, platform=True, actions=SEEN_LISTED)
     out: dict[str, Decision] = {}
     for item_id, reason in items:
         out[item_id] = _one(reason, decided.get(item_id), relisted.get(item_id), actor)
@@ -132,7 +135,7 @@ def listed_by(store: Store, shop: str, item_ids: Sequence[str], actor: str) -> s
     """Items whose last journaled list/delist is a list by `actor`, with no delist seen since:
     what a price rule that lists may take back down when the price leaves its band."""
     decided = _newest(store, shop, item_ids, platform=False)
-    delisted = _newest(store, shop, item_ids, platform=True, actions=("delist",))
+    delisted = _newest(store, shop, item_ids, platform=True, actions=SEEN_DELISTED)
     out = set()
     for item_id, last in decided.items():
         seen = delisted.get(item_id)

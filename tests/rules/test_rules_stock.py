@@ -128,10 +128,11 @@ def test_a_relist_outside_shelf_takes_the_item_out_of_the_rules_hands(store: Sto
     add_items(store, "tb-main", 3, status=Status.INACTIVE, reason=Reason.SELLER, stock=9)
     journal(store, "tb-main", "1", "rule:zero-stock", "delist", now - timedelta(hours=3))
     # a sync saw it listed (another tool), then delisted again (the seller, in the backend)
-    journal(store, "tb-main", "1", "platform", "list", now - timedelta(hours=2))
-    journal(store, "tb-main", "1", "platform", "delist", now - timedelta(hours=1))
+    # (the actions are sync's: shelf_tui/sync.py change_event)
+    journal(store, "tb-main", "1", "platform", "relisted", now - timedelta(hours=2), outcome="")
+    journal(store, "tb-main", "1", "platform", "delisted", now - timedelta(hours=1), outcome="")
     journal(store, "tb-main", "2", "rule:zero-stock", "delist", now - timedelta(hours=3))
-    journal(store, "tb-main", "2", "platform", "delist", now - timedelta(hours=1))
+    journal(store, "tb-main", "2", "platform", "delisted", now - timedelta(hours=1), outcome="")
     result = plan(store, rules(STOCK, store), now)
     assert ids(result) == {"2"}  # a platform observation alone never changes who decided
 
