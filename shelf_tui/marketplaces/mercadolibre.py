@@ -318,22 +318,23 @@ class MercadoLibreMarketplace(Connector):
         return out
 
     async def _items_of(self, ids: Sequence[str]) -> AsyncIterator[list[Item]]:
+        """Multigets of 20 with `concurrency` in flight, regrouped in pages of ~100 items."""
         chunks = [ids[k : k + MULTIGET] for k in range(0, len(ids), MULTIGET)]
-        group = 5  # yield ~100 items per page
 
         async def fetch(k: int) -> list[Item]:
-            parts = await asyncio.gather(
-                *(self._multiget(c) for c in chunks[k * group : (k + 1) * group])
-            )
-            return [i for part in parts for i in part]
+            return await self._multiget(chunks[k])
 
-        n = (len(chunks) + group - 1) // group
+        page: list[Item] = []
         async with contextlib.aclosing(
-            ordered(fetch, range(n), max(1, self.concurrency // 2))
+            ordered(fetch, range(len(chunks)), self.concurrency)
         ) as stream:
-            async for page in stream:
-                if page:
+            async for items in stream:
+                page.extend(items)
+                if len(page) >= 100:
                     yield page
+                    page = []
+        if page:
+            yield page
 
     async def scan_ids(self) -> list[str]:
         """Every item id of the seller through scan + scroll, consumed to the end at once
