@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from functools import partial
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
