@@ -7,17 +7,20 @@ writer), so a sync writing thousands of rows on the main connection never holds 
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shelf_tui.config import Config
 from shelf_tui.store import Sql, Store, compile_filter
-from shelf_tui.ui.loader import MARKS, Loader, Task
+from shelf_tui.ui.loader import DETAIL, MARKS, Loader, Task
 from shelf_tui.ui.marks import MarkOp, MarkStore
 from shelf_tui.ui.rows import BrowseItems
 from shelf_tui.ui.services import Clock, SyncService
+
+T = TypeVar("T")
 
 #: Items the platform took down or locked: the alerts view and the count in the header.
 ALERTS_FILTERS = ("reason:violation,platform", "locked:yes")
@@ -81,6 +84,19 @@ class Session:
     def submit(self, task: Task) -> None:
         assert self.loader is not None
         self.loader.submit(task)
+
+    async def run(self, fn: Callable[[], T], priority: int = DETAIL) -> T:
+        """Run `fn` on the loader thread (after every queued mark change) and await it."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self.submit(
+            Task(fn, future.set_result, priority, failed=future.set_exception, interruptible=False)
+        )
+        return await future
+
+    async def marked_keys(self) -> dict[str, list[str]]:
+        """Every marked item as {shop: [item_id, ...]}: what a bulk action acts on (one job
+        per shop). Resolves `*` predicates against the store as it is now."""
+        return await self.run(self.marks.keys)
 
     def interrupt(self, predicate: Callable[[Task], bool]) -> None:
         """Stop the running read if nobody waits for it any more (see loader.py)."""

@@ -139,6 +139,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.total: int | None = None
         self.total_all: int | None = None
         self.rows_known = 0
+        self._previous_rows = 0  # during an in-place refresh: the old count, until the new
         self.cursor = 0
         self.mark_counts: MarkCounts | None = None
         self.loading_sort = False
@@ -150,6 +151,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_width = 0
         self._styles: dict[str, Style] = {}
         self._pending_locate: tuple[str, str] | None = None
+        self._cursor_key: tuple[str, str] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -171,7 +173,9 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def row_count(self) -> int:
-        return self.total if self.total is not None else self.rows_known
+        if self.total is not None:
+            return self.total
+        return max(self.rows_known, self._previous_rows)
 
     def set_filter(self, where: Sql) -> None:
         """Show the items matching `where` (within the table's base), from the top."""
@@ -197,7 +201,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         )
 
     def item_at(self, index: int) -> Item | None:
-        found = self._row(index)
+        """The item at a position of the current view (None while its block is loading)."""
+        found = self._row(index, fallback=False)
         return None if found is None else found[0].items[found[1]]
 
     @property
@@ -252,9 +257,11 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
     def data_changed(self) -> None:
         """The store changed (sync): re-read in place, keep the cursor's item under it."""
         item = self.cursor_item
+        # A second sync before the first was placed keeps aiming at the same item.
+        keep = self._pending_locate or (item.key if item else self._cursor_key)
         self._fallback = self.view.key
         self.view = replace(self.view, generation=self.session.generation)
-        self._reload(counts=True, keep=item.key if item else None)
+        self._reload(counts=True, keep=keep)
 
     def marks_changed(self, op: MarkOp, seq: int, own: bool) -> None:
         if not own:
@@ -266,15 +273,19 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _set_view(self, view: View) -> None:
         old = self.view.key
+        self._pending_locate = None
         self.view = view
         self._fallback = None
         self._anchor = None
         self.cursor = 0
+        self.total = None  # before scrolling: the scroll asks for blocks of the new view
+        self.rows_known = 0
         self.session.interrupt(lambda task: task.view_key == old)
         self.scroll_to(y=0, animate=False, immediate=True)
         self._reload(counts=False)
 
     def _reload(self, *, counts: bool, keep: tuple[str, str] | None = None) -> None:
+        self._previous_rows = self.row_count if keep is not None else 0
         self.total = None
         self.rows_known = 0
         self._strips.clear()
@@ -301,6 +312,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
         def done(total: int) -> None:
             self.total = total
+            self._previous_rows = 0
             self._update_virtual_size()
             self._clamp_cursor()
             self._request_visible()
@@ -343,7 +355,11 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         view = self.view
         offset = self.cursor - int(self.scroll_y)
 
+        self._pending_locate = key
+
         def done(position: int | None) -> None:
+            self._pending_locate = None
+            self._cursor_key = key
             if position is not None:
                 self.cursor = position
                 self.scroll_to(y=max(0, position - offset), animate=False, immediate=True)
@@ -585,6 +601,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _move_to(self, index: int) -> None:
         old = self.cursor
         self.cursor = max(0, min(index, self.row_count - 1))
+        item = self.cursor_item
+        self._cursor_key = item.key if item else None
         self._scroll_to_cursor()
         if self._anchor is not None:
             self.refresh()
