@@ -52,6 +52,12 @@ def register(command: CommandFactory) -> None:
     q.add_argument("--apply", action="store_true", help="journal and run the jobs (else a dry run)")
     q.add_argument("--no-sync", action="store_true", help="plan from the store as last synced")
     q.add_argument("--json", action="store_true", help="JSON Lines: rules, then jobs")
+    q.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="for cron: print only what was sent or refused (errors still go to stderr)",
+    )
     for verb, flag in (("enable", True), ("disable", False)):
         q = sub_command(verb, cmd_rules_enable, f"{verb} a rule (edits rules.toml)")
         q.add_argument("name", metavar="NAME")
@@ -186,17 +192,17 @@ async def _run(ctx: Context, store: Store, ruleset: RuleSet, args: argparse.Name
     skip: dict[str, str] = {}
     if not args.no_sync:
         needed = sorted({s for r in ruleset.enabled for s in r.resolve_shops(store.shops.names())})
-        skip, code = await _sync(ctx, store, needed, quiet=args.json)
+        skip, code = await _sync(ctx, store, needed, quiet=args.json or args.quiet)
     result = plan(store, ruleset, utcnow(), skip_shops=skip)
-    if args.json:
-        for rp in result.rules:
+    for rp in result.rules:
+        if args.json:
             _json(rp.as_dict())
-    else:
-        for line in result.explain():
-            print(line)
+        elif not args.quiet or rp.requests or rp.refused:
+            for line in rp.explain():
+                print(line)
     if not args.apply:
         commit(store, result, ruleset, applied=())
-        if not args.json:
+        if not args.json and not args.quiet:
             print(
                 f"dry run: would send {result.total:,} item(s) in {len(result.requests)} job(s); "
                 "add --apply to send"
@@ -218,7 +224,7 @@ async def _run(ctx: Context, store: Store, ruleset: RuleSet, args: argparse.Name
             code = EXIT_SIGN_IN
         elif job.failed or not job.state.final:
             code = max(code, EXIT_FAILED)
-    if not results and not args.json:
+    if not results and not args.json and not args.quiet:
         print("nothing to send")
     return code
 

@@ -126,7 +126,8 @@ def statuses(store: Store, ruleset: RuleSet, now: datetime) -> list[RuleStatus]:
     out = []
     for rule in ruleset.rules:
         run = runs.get(rule.name)
-        next_due, text = _next_due(rule, shops, state.fired(rule.name), now)
+        last = from_epoch(run.last_run_at) if run and run.last_run_at else None
+        next_due, text = _next_due(rule, shops, state.fired(rule.name), now, last)
         out.append(
             RuleStatus(
                 name=rule.name,
@@ -148,7 +149,11 @@ def statuses(store: Store, ruleset: RuleSet, now: datetime) -> list[RuleStatus]:
 
 
 def _next_due(
-    rule: Rule, shops: dict[str, Shop], fired: set[tuple[str, str]], now: datetime
+    rule: Rule,
+    shops: dict[str, Shop],
+    fired: set[tuple[str, str]],
+    now: datetime,
+    last_run: datetime | None,
 ) -> tuple[datetime | None, str]:
     spec = rule.spec
     if not isinstance(spec, ScheduleSpec | CampaignSpec):
@@ -160,7 +165,7 @@ def _next_due(
         tz = shop_zone(spec.timezone, shop)
         mine = {slot for s, slot in fired if s == name}
         due = (
-            schedule_due(spec, tz, now, mine)
+            schedule_due(spec, tz, now, mine, last_run)
             if isinstance(spec, ScheduleSpec)
             else campaign_due(spec, tz, now, mine)
         )

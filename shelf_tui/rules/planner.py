@@ -39,7 +39,7 @@ from shelf_tui.rules.model import (
 from shelf_tui.rules.plan import Plan, PlanItem, RulePlan, Skip
 from shelf_tui.rules.relist import Verdict, decide, listed_by
 from shelf_tui.rules.slots import campaign_due, schedule_due
-from shelf_tui.rules.state import RuleState
+from shelf_tui.rules.state import RuleState, RunRecord
 from shelf_tui.rules.timespec import describe, format_duration
 from shelf_tui.store import Sql, Store
 
@@ -88,6 +88,7 @@ class _Run:
     shops: dict[str, Shop]
     state: RuleState
     skip_shops: Mapping[str, str]
+    runs: dict[str, RunRecord] = field(default_factory=dict)
     claimed: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -124,6 +125,7 @@ def plan(
         state=RuleState(store.conn),
         skip_shops=skip_shops or {},
     )
+    run.runs = run.state.runs()
     selected = (
         [r for r in ruleset.rules if r.name in names]
         if names is not None
@@ -231,7 +233,9 @@ def _wants(
     if isinstance(spec, PriceSpec):
         return _price(run, rule, spec, shop.name, where), "", None
     if isinstance(spec, ScheduleSpec):
-        due = schedule_due(spec, shop_zone(spec.timezone, shop), run.now, fired)
+        record = run.runs.get(rule.name)
+        last = from_epoch(record.last_run_at) if record and record.last_run_at else None
+        due = schedule_due(spec, shop_zone(spec.timezone, shop), run.now, fired, last)
         if due.slot is None:
             return [], due.note, None
         action = rule.action if due.role == "at" else rule.action.inverse

@@ -26,7 +26,16 @@ class Due:
     next_at: datetime | None
 
 
-def schedule_due(spec: ScheduleSpec, tz: str, now: datetime, fired: set[str]) -> Due:
+def schedule_due(
+    spec: ScheduleSpec,
+    tz: str,
+    now: datetime,
+    fired: set[str],
+    last_run: datetime | None = None,
+) -> Due:
+    """`last_run`: the rule's previous run. A recurring slot is reported missed only when the
+    rule was running before it (cron stopped, the box slept), not on a rule's first run; a
+    one-off slot in the past is always reported (it will never fire)."""
     if spec.at is not None:
         instant = localize(spec.at, tz)
         latest = instant if instant <= now else None
@@ -40,11 +49,13 @@ def schedule_due(spec: ScheduleSpec, tz: str, now: datetime, fired: set[str]) ->
         return Due(None, "", upcoming, following)
     key = slot_key(latest)
     if spec.until is not None:
-        return _window(spec, tz, now, fired, latest, following)
+        return _window(spec, tz, now, fired, latest, following, last_run)
     if key in fired:
         return Due(None, "", f"fired {describe(latest, tz)}; {upcoming}", following)
     late = now - latest
     if late > timedelta(seconds=spec.catch_up):
+        if spec.at is None and (last_run is None or last_run >= latest):
+            return Due(None, "", upcoming, following)
         return Due(None, "", f"{_missed(latest, late, spec.catch_up, tz)}; {upcoming}", following)
     return Due(key, "at", f"due: slot {describe(latest, tz)}", following)
 
@@ -56,6 +67,7 @@ def _window(
     fired: set[str],
     start: datetime,
     following: datetime | None,
+    last_run: datetime | None,
 ) -> Due:
     """A recurring window (`until`): inside it the start may still fire, however late (the
     shop should be closed now); after it, the end fires once."""
@@ -83,6 +95,8 @@ def _window(
     late = now - end
     if start_key in fired or late <= timedelta(seconds=spec.catch_up):
         return Due(end_key, "end", f"due: window end {describe(end, tz)}", following)
+    if last_run is None or last_run >= end:
+        return Due(None, "", upcoming, following)
     return Due(None, "", f"{_missed(end, late, spec.catch_up, tz)}; {upcoming}", following)
 
 

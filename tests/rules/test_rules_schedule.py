@@ -83,6 +83,7 @@ cap = 100
     friday = local("America/Mexico_City", "2026-11-20 21:02")
     assert friday.astimezone(ZoneInfo("America/Mexico_City")).weekday() == 4
     assert len(ids(plan(store, ruleset, friday))) == 3
+    run_rules(store, ruleset, friday - timedelta(hours=1), apply=False)  # cron ran, then stopped
     saturday = local("America/Mexico_City", "2026-11-21 09:02")
     quiet = plan(store, ruleset, saturday).get("office")
     assert quiet.requests == []
