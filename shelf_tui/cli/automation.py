@@ -144,6 +144,9 @@ def cmd_rules_check(ctx: Context, args: argparse.Namespace) -> int:
     except RulesError as exc:
         _print_problems(exc)
         return exc.exit_code
+    if not ctx.paths.rules_file.exists():
+        print(f"no rules yet: write {ctx.paths.rules_file} (see the README's rules cookbook)")
+        return EXIT_OK
     names = ruleset.names() if args.all else None
     result = plan(store, ruleset, utcnow(), names=names)
     if args.json:

@@ -213,13 +213,15 @@ def _fetch(run: _Run, where: Sql, extra: str, params: Sequence[Any] = ()) -> lis
 
 def _ours(shop: str, actor: str, *, sold_out_ok: bool) -> tuple[str, tuple[Any, ...]]:
     """SQL narrowing a relist to items this rule ever delisted (or sold out): the rest are
-    not this rule's business, so they are not even listed as skipped."""
+    not this rule's business, so they are not even listed as skipped. A correlated EXISTS, so
+    each candidate costs one probe of the events_item index, whatever the history's size."""
     mine = (
-        "item_id IN (SELECT item_id FROM events WHERE shop = ? AND actor = ? AND action = 'delist')"
+        "EXISTS (SELECT 1 FROM events e WHERE e.shop = items.shop AND e.item_id = items.item_id "
+        "AND e.actor = ? AND e.action = 'delist')"
     )
     if sold_out_ok:
-        return f"(reason = 'sold_out' OR {mine})", (shop, actor)
-    return mine, (shop, actor)
+        return f"(reason = 'sold_out' OR {mine})", (actor,)
+    return mine, (actor,)
 
 
 def _wants(
