@@ -30,6 +30,7 @@ class Skip(enum.StrEnum):
     NO_STOCK = "no_stock"
     LOCKED = "locked"
     CONFLICT = "conflict"
+    IN_JOB = "in_job"
 
     @property
     def label(self) -> str:
@@ -47,6 +48,7 @@ _SKIP_LABELS = {
     Skip.NO_STOCK: "no stock to list",
     Skip.LOCKED: "promotion lock",
     Skip.CONFLICT: "an earlier rule acts on it",
+    Skip.IN_JOB: "waiting in an unfinished job",
 }
 
 

@@ -7,8 +7,9 @@ edge due), then pass each through the same gates, in order:
 1. a list must be reason-aware (rules/relist.py) and needs stock (TOP `num` > 0, gotcha 1;
    ML activation needs stock, gotcha 11);
 2. a promotion lock blocks the item (gotcha 3);
-3. an earlier rule already acts on the item in this run (first rule in the file wins);
-4. grace: the condition must have held that long across syncs.
+3. the item already waits in an unfinished job (paused on a quota, interrupted): no twice;
+4. an earlier rule already acts on the item in this run (first rule in the file wins);
+5. grace: the condition must have held that long across syncs.
 
 Finally the cap: a rule that would change more items in a shop than its cap does nothing at
 all this run and says why, because a bad sync must never delist a catalog.
@@ -90,6 +91,20 @@ class _Run:
     skip_shops: Mapping[str, str]
     runs: dict[str, RunRecord] = field(default_factory=dict)
     claimed: dict[tuple[str, str], str] = field(default_factory=dict)
+    waiting: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def in_jobs(self, shop: str) -> dict[str, int]:
+        """Items of `shop` still waiting in an unfinished job (queued, running, paused on a
+        quota, interrupted) -> the job id: planning them again would send them twice."""
+        if shop not in self.waiting:
+            rows = self.store.conn.query(
+                "SELECT ji.item_id, ji.job_id FROM job_items ji JOIN jobs j ON j.id = ji.job_id "
+                "WHERE ji.shop = ? AND ji.state IN ('queued', 'sending') "
+                "AND j.state IN ('queued', 'running', 'paused', 'interrupted')",
+                (shop,),
+            )
+            self.waiting[shop] = {r[0]: int(r[1]) for r in rows}
+        return self.waiting[shop]
 
 
 def default_cap(shop_items: int) -> int:
@@ -381,6 +396,10 @@ def _gate(
             until = describe(from_epoch(c.locked_until), "UTC")
             message = f": {c.lock_message}" if c.lock_message else ""
             out.append(item(f"promotion lock until {until}{message}", Skip.LOCKED))
+            continue
+        job = run.in_jobs(shop).get(c.item_id)
+        if job is not None:
+            out.append(item(f"already waiting in job {job} (`shelf jobs {job}`)", Skip.IN_JOB))
             continue
         other = run.claimed.get((shop, c.item_id))
         if other is not None:

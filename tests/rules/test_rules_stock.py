@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from rules_helpers import add_items, ids, journal, local, rules, run_rules, status, sync
 
-from shelf_tui.domain import Action, BulkRequest, Reason, Status
+from shelf_tui.domain import Action, BulkRequest, JobState, Reason, Status
 from shelf_tui.rules import Skip, plan
 from shelf_tui.store import Store
 
@@ -260,3 +260,19 @@ def test_a_shop_whose_sync_failed_is_left_out(store: Store) -> None:
     result = plan(store, rules(STOCK, store), now, skip_shops={"tb-main": "sync failed: 500"})
     assert ids(result) == {"1"}
     assert "tb-main: left out: sync failed: 500" in result.get("zero-stock").notes
+
+
+def test_items_waiting_in_an_unfinished_job_are_not_planned_twice(store: Store) -> None:
+    now = local("Asia/Shanghai", "2026-11-20 09:00")
+    add_items(store, "tb-main", 10)
+    for item_id in ("1", "2"):
+        sync(store, "tb-main", item_id, stock=0)
+    ruleset = rules(STOCK, store)
+    first = plan(store, ruleset, now)
+    (job,) = [store.jobs.create(r) for r in first.requests]
+    store.jobs.set_state(job.id, JobState.PAUSED, pause_reason="daily quota used up")
+    again = plan(store, ruleset, now + timedelta(minutes=5))
+    assert again.requests == []
+    assert {i.skip for i in again.get("zero-stock").skipped} == {Skip.IN_JOB}
+    store.jobs.set_state(job.id, JobState.CANCELLED)
+    assert ids(plan(store, ruleset, now + timedelta(minutes=10))) == {"1", "2"}
