@@ -10,6 +10,9 @@ through the same journaled job engine as a seller's own bulk action, with reason
 Kinds: `stock` (delist at or below a threshold, reason-aware relist above another), `schedule`
 (a one-off time, daily times or hours on some weekdays), `campaign` (a window: the action at
 the start, its inverse at the end) and `price` (act when the price is in or out of a band).
+
+`build_report` and `daily_activity` (report.py) are `shelf report` and the console's 30-day
+list/delist chart.
 """
 
 from shelf_tui.rules.book import RuleBook, RuleStatus, commit, describe_rule, set_enabled, statuses
@@ -18,13 +21,17 @@ from shelf_tui.rules.lock import Busy, RunLock
 from shelf_tui.rules.model import Kind, Rule, RuleSet
 from shelf_tui.rules.plan import Plan, PlanItem, RulePlan, Skip
 from shelf_tui.rules.planner import default_cap, plan
+from shelf_tui.rules.report import DayActivity, Report, daily_activity
+from shelf_tui.rules.report import build as build_report
 
 __all__ = [
     "Busy",
+    "DayActivity",
     "Kind",
     "Plan",
     "PlanItem",
     "Problem",
+    "Report",
     "Rule",
     "RuleBook",
     "RulePlan",
@@ -33,7 +40,9 @@ __all__ = [
     "RulesError",
     "RunLock",
     "Skip",
+    "build_report",
     "commit",
+    "daily_activity",
     "default_cap",
     "describe_rule",
     "load_file",
