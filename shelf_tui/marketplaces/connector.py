@@ -73,7 +73,8 @@ class Connector(Marketplace):
     def _rate_limited(self, message: str, seconds: float, **kw: str) -> RateLimited:
         """Build the error and hold the whole shop's bucket for the time the server asked."""
         self.throttle.penalize(seconds)
-        return RateLimited(message, retry_after=seconds, platform=self.wire.platform, **kw)
+        kw.setdefault("platform", self.wire.platform)
+        return RateLimited(message, retry_after=seconds, **kw)
 
     async def _read(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run an idempotent read, retrying rate limits and transient failures."""

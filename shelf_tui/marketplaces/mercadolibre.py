@@ -96,6 +96,10 @@ class MercadoLibreMarketplace(Connector):
         default_rate=10.0,
     )
     concurrency = 8
+    #: Offset paging stops silently here (§2.2, gotcha 14).
+    offset_window = OFFSET_WINDOW
+    #: Ids per scroll page (§2.2: at most 100).
+    scan_limit = SCAN_LIMIT
     #: Refresh this long before a known expiry instead of waiting for the 401.
     refresh_margin = 60.0
 
@@ -160,7 +164,7 @@ class MercadoLibreMarketplace(Connector):
         except ValueError:
             doc = None
         doc = doc if isinstance(doc, dict) else {}
-        causes = [c for c in doc.get("cause") or [] if isinstance(c, dict)]
+        causes = [c for c in _seq(doc.get("cause")) if isinstance(c, dict)]
         words = "; ".join(str(c.get("message")) for c in causes if c.get("message")) or str(
             doc.get("message") or doc.get("error") or f"HTTP {status}"
         )
@@ -214,21 +218,21 @@ class MercadoLibreMarketplace(Connector):
         if not isinstance(raw, dict) or not raw.get("id"):
             raise malformed("mercadolibre", "item", "an item without id")
         status_raw = str(raw.get("status") or "")
-        subs = [str(s) for s in raw.get("sub_status") or [] if s]
-        tags = [str(t) for t in raw.get("tags") or []]
+        subs = [str(s) for s in _seq(raw.get("sub_status")) if s]
+        tags = [str(t) for t in _seq(raw.get("tags"))]
         status, reason = self.normalize(status_raw, subs, tags, _int(raw.get("available_quantity")))
         outer = str(raw.get("seller_custom_field") or "")
         if not outer:
-            for attr in raw.get("attributes") or []:
+            for attr in _seq(raw.get("attributes")):
                 if isinstance(attr, dict) and attr.get("id") == "SELLER_SKU":
                     outer = str(attr.get("value_name") or "")
         skus = []
-        for v in raw.get("variations") or []:
+        for v in _seq(raw.get("variations")):
             if not isinstance(v, dict):
                 continue
             props = ";".join(
                 f"{c.get('id')}:{c.get('value_name')}"
-                for c in v.get("attribute_combinations") or []
+                for c in _seq(v.get("attribute_combinations"))
                 if isinstance(c, dict)
             )
             skus.append(
@@ -354,7 +358,7 @@ class MercadoLibreMarketplace(Connector):
         seen: set[str] = set()
         scroll = ""
         while True:
-            params = {"search_type": "scan", "limit": str(SCAN_LIMIT)}
+            params = {"search_type": "scan", "limit": str(self.scan_limit)}
             if scroll:
                 params["scroll_id"] = scroll
 
@@ -400,7 +404,7 @@ class MercadoLibreMarketplace(Connector):
         op = "GET /users/{id}/items/search"
         out: list[Item] = []
         offset = 0
-        while offset < OFFSET_WINDOW:
+        while offset < self.offset_window:
             params = {"orders": "last_updated_desc", "offset": str(offset), "limit": "50"}
             doc = await self._read(partial(self.call, "GET", path, op, params=params))
             results = doc.get("results") if isinstance(doc, dict) else None
@@ -417,7 +421,8 @@ class MercadoLibreMarketplace(Connector):
             if len(fresh) < len(items):
                 return out
             offset += len(results)
-            total = (doc.get("paging") or {}).get("total")
+            paging = doc.get("paging")
+            total = paging.get("total") if isinstance(paging, dict) else None
             if isinstance(total, int) and offset >= total:
                 return out
         return None
@@ -512,3 +517,8 @@ def _float_or_none(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _seq(value: Any) -> list[Any]:
+    """A JSON list field, or [] when it is absent or of another type (never a crash)."""
+    return value if isinstance(value, list) else []

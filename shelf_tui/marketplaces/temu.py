@@ -236,7 +236,7 @@ class TemuMarketplace(Connector):
                 price=_float_or_none(s.get("price")),
                 outer_id=str(s.get("outSkuSn") or ""),
             )
-            for s in raw.get("skuInfoList") or []
+            for s in _seq(raw.get("skuInfoList"))
             if isinstance(s, dict)
         )
         extra: dict[str, Any] = {}
@@ -244,7 +244,7 @@ class TemuMarketplace(Connector):
             extra["warning"] = WARNINGS[sub]
         off = [
             str(s.get("skuId"))
-            for s in raw.get("skuInfoList") or []
+            for s in _seq(raw.get("skuInfoList"))
             if isinstance(s, dict) and s.get("skuStatus") == 3
         ]
         if off and status is Status.ACTIVE:
@@ -373,7 +373,7 @@ class TemuMarketplace(Connector):
         result = await self._read(lambda: self.call("bg.open.accesstoken.info.get", {}))
         if not isinstance(result, dict) or result.get("mallId") is None:
             raise malformed("temu", "bg.open.accesstoken.info.get", "no mallId")
-        scopes = result.get("apiScopeList") or []
+        scopes = _seq(result.get("apiScopeList"))
         expired = result.get("expiredTime")
         return SellerInfo(
             seller_id=str(result["mallId"]),
@@ -493,3 +493,8 @@ def _ms(value: Any) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     return from_epoch(value / 1000)
+
+
+def _seq(value: Any) -> list[Any]:
+    """A JSON list field, or [] when it is absent or of another type (never a crash)."""
+    return value if isinstance(value, list) else []
