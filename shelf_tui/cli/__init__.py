@@ -132,6 +132,7 @@ COMMAND_MODULES: list[str] = [
     "shelf_tui.cli.shops",
     "shelf_tui.cli.catalog",
     "shelf_tui.cli.automation",
+    "shelf_tui.cli.bulk",
 ]
 
 #: The signature of `command` handed to each module's `register`.

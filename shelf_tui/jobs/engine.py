@@ -121,6 +121,7 @@ class JobHandle:
         self.runner: Runner | None = None
         self.task: asyncio.Future[RunResult] | None = None
         self._cancel = False
+        self._interrupt = False
 
     @property
     def progress(self) -> Progress:
@@ -138,6 +139,12 @@ class JobHandle:
         self._cancel = True
         if self.runner is not None:
             self.runner.cancel()
+
+    def interrupt(self) -> None:
+        """Stop sending and leave the job `interrupted` for a later resume (a hang-up)."""
+        self._interrupt = True
+        if self.runner is not None:
+            self.runner.interrupt()
 
     @property
     def cancel_requested(self) -> bool:
@@ -508,6 +515,8 @@ class JobEngine:
         handle.runner = runner
         if handle.cancel_requested or job.cancel_requested:
             runner.cancel()
+        elif handle._interrupt:
+            runner.interrupt()
         await runner.run()
         halt = runner.halt
         if halt is not None and halt.kind == "cancel":
@@ -522,6 +531,8 @@ class JobEngine:
                 sign_in=halt.sign_in,
                 runner=runner,
             )
+        elif halt is not None and halt.kind == "interrupt":
+            result = self._release(job, JobState.INTERRUPTED, halt.reason, runner=runner)
         elif halt is not None and halt.kind == "lost":
             final = self._job(job.id)
             runner.publish_final(final)

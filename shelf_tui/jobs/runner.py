@@ -82,7 +82,8 @@ class Settings:
 
 @dataclass(slots=True)
 class _Halt:
-    """Why the run stops early: "cancel", "pause" (with reason/resume_at) or "lost"."""
+    """Why the run stops early: "cancel", "pause" (with reason/resume_at), "interrupt" or
+    "lost"."""
 
     kind: str
     reason: str = ""
@@ -159,6 +160,15 @@ class Runner:
             self.halt = _Halt("cancel")
         self.stopped.set()
         self.hub.update(cancelling=True, final=True)
+
+    def interrupt(self, reason: str = "") -> None:
+        """Stop sending (a hang-up, SIGTERM, the console quitting): in-flight calls finish,
+        the job is left `interrupted` to resume; nothing is skipped."""
+        if self.halt is None:
+            self.halt = _Halt(
+                "interrupt", reason or f"stopped on request: `shelf jobs resume {self.job.id}`"
+            )
+        self.stopped.set()
 
     def _pause(self, reason: str, *, resume_at: int | None = None, sign_in: bool = False) -> None:
         if self.halt is None:
