@@ -102,11 +102,13 @@ class ShopRefresher:
         self.client = client
         self.clock = clock
         self.calls = 0  # refreshes that went to the platform (tests and the console read it)
+        self.last: asyncio.Future[Credentials] | None = None  # the latest refresh in flight
 
     async def __call__(self, stale: Credentials) -> Credentials:
         # Shielded as a whole (lock included): a cancelled caller must neither release the
         # lock under a refresh in flight nor drop a new pair before it is stored.
-        return await asyncio.shield(self._locked(stale))
+        self.last = asyncio.ensure_future(self._locked(stale))
+        return await asyncio.shield(self.last)
 
     async def _locked(self, stale: Credentials) -> Credentials:
         async with file_lock(lock_dir(self.store) / f"{self.shop.name}.refresh.lock"):
