@@ -69,7 +69,7 @@ class ShelfApp(App[int]):
         self.push_screen(BrowserScreen(self.session, block=self._block))
         self._request_alert_count()
         if self.sync_on_open and self.session.sync is not None:
-            self.action_sync()
+            self.call_after_refresh(self.action_sync)
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -106,7 +106,7 @@ class ShelfApp(App[int]):
 
     def _retitle(self) -> None:
         retitle = getattr(self.screen, "retitle", None)
-        if callable(retitle):
+        if callable(retitle) and self.screen.is_mounted:
             retitle()
 
     def _request_alert_count(self) -> None:

@@ -51,12 +51,17 @@ def catalog(n: int = 60, seed: int = 11) -> list[Item]:
     """n items over three shops with every status, reason, stock level, deadline and lock."""
     rnd = random.Random(seed)
     items = []
+    taken_down = 0
     for i in range(n):
         shop = SHOPS[i % 3][0]
-        status, reason, raw, sub = STATES[rnd.randrange(len(STATES))]
+        # (i // 3 * 4 + i % 3) % 9: every shop gets every state
+        status, reason, raw, sub = STATES[(i // 3 * 4 + i % 3) % len(STATES)]
         deadline = None
-        if reason in (Reason.VIOLATION, Reason.PLATFORM) and rnd.random() < 0.8:
-            deadline = NOW + rnd.choice((-7200, 3600, 20 * 3600, 30 * 3600, 70 * 3600))
+        if reason in (Reason.VIOLATION, Reason.PLATFORM):
+            offsets = (-7200, 3600, 20 * 3600, None, 30 * 3600, 70 * 3600)
+            offset = offsets[taken_down % len(offsets)]
+            deadline = None if offset is None else NOW + offset + taken_down * 60
+            taken_down += 1
         locked = (
             NOW + 86400 if rnd.random() < 0.1 else (NOW - 86400 if rnd.random() < 0.1 else None)
         )
@@ -262,3 +267,8 @@ def add_timeline(store: Store, item: Item) -> None:
             ),
         ]
     )
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())

@@ -118,7 +118,7 @@ class DetailScreen(Screen[None]):
                 Text(clean(event.action)),
                 Text(clean(event.outcome), style=_outcome_style(event.outcome)),
                 Text(fit(one(event.reason), 24)),
-                Text(fit(said(event), 60)),
+                Text(fit(said(event), 100)),
                 Text("snapshot" if event.snapshot else ""),
                 key=str(n),
             )

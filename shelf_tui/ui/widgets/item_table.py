@@ -151,6 +151,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_width = 0
         self._styles: dict[str, Style] = {}
         self._pending_locate: tuple[str, str] | None = None
+        self._screen_row: int | None = None
         self._cursor_key: tuple[str, str] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -256,9 +257,10 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def data_changed(self) -> None:
         """The store changed (sync): re-read in place, keep the cursor's item under it."""
+        # The item the seller last had under the cursor (the rows around it may already show
+        # newer data than the position we found it at, so trust the key, not the row).
         item = self.cursor_item
-        # A second sync before the first was placed keeps aiming at the same item.
-        keep = self._pending_locate or (item.key if item else self._cursor_key)
+        keep = self._pending_locate or self._cursor_key or (item.key if item else None)
         self._fallback = self.view.key
         self.view = replace(self.view, generation=self.session.generation)
         self._reload(counts=True, keep=keep)
@@ -274,6 +276,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _set_view(self, view: View) -> None:
         old = self.view.key
         self._pending_locate = None
+        self._cursor_key = None
+        self._screen_row = None
         self.view = view
         self._fallback = None
         self._anchor = None
@@ -353,8 +357,11 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _locate(self, key: tuple[str, str]) -> None:
         reader = self.session.reader
         view = self.view
-        offset = self.cursor - int(self.scroll_y)
-
+        # Where the cursor sat on screen when the seller last moved it: a string of syncs
+        # must not drift it (a placement clamped at the top would otherwise stick).
+        if self._screen_row is None:
+            self._screen_row = self.cursor - int(self.scroll_y)
+        offset = self._screen_row
         self._pending_locate = key
 
         def done(position: int | None) -> None:
@@ -442,6 +449,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
             if len(block) < size and self.total is None:
                 self.total = known
             self.rows_known = max(self.rows_known, known)
+            if self._cursor_key is None and number * size <= self.cursor < known:
+                self._cursor_key = block.items[self.cursor - number * size].key
             self._update_virtual_size()
             if block.mark_seq < self.session.mark_seq:
                 self._request_flags(block)
@@ -600,6 +609,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _move_to(self, index: int) -> None:
         old = self.cursor
+        self._screen_row = None
         self.cursor = max(0, min(index, self.row_count - 1))
         item = self.cursor_item
         self._cursor_key = item.key if item else None
