@@ -39,9 +39,9 @@ class ShelfApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
         Binding("a", "alerts", "Alerts", id="app.alerts"),
         Binding("r,ctrl+r", "sync", "Sync", id="app.sync"),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     def __init__(self, session: Session, *, sync_on_open: bool, block: int | None = None) -> None:

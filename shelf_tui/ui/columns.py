@@ -44,7 +44,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("reason", "reason", 9, sort="reason"),
     Column("stock", "stock", 5, align="right", sort="stock"),
     Column("price", "price", 9, align="right", sort="price", drop=1),
-    Column("modified", "modified", 8, align="right", sort="modified", drop=2),
+    Column("modified", "modified", 9, align="right", sort="modified", drop=2),
     Column("due", "due", 5, align="right", sort="deadline"),
 )
 ALERT_COLUMNS: tuple[Column, ...] = (

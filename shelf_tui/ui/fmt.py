@@ -21,18 +21,23 @@ def age(then: int | None, now: int) -> str:
     """'5m ago', '3h ago', '2d ago', '6w ago', '2y ago'; '-' when unknown."""
     if not then:
         return "-"
-    seconds = max(0, now - then)
-    if seconds < 60:
+    seconds = now - then
+    if abs(seconds) < 60:
         return "now"
+    span = _rough(abs(seconds))
+    return f"{span} ago" if seconds > 0 else f"in {span}"
+
+
+def _rough(seconds: int) -> str:
     if seconds < 3600:
-        return f"{seconds // 60}m ago"
+        return f"{seconds // 60}m"
     if seconds < 86400:
-        return f"{seconds // 3600}h ago"
+        return f"{seconds // 3600}h"
     if seconds < 14 * 86400:
-        return f"{seconds // 86400}d ago"
+        return f"{seconds // 86400}d"
     if seconds < 365 * 86400:
-        return f"{seconds // (7 * 86400)}w ago"
-    return f"{seconds // (365 * 86400)}y ago"
+        return f"{seconds // (7 * 86400)}w"
+    return f"{seconds // (365 * 86400)}y"
 
 
 def due_short(deadline: int | None, now: int) -> str:

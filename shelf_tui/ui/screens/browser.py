@@ -39,7 +39,7 @@ class BrowserScreen(Screen[None]):
         yield ItemTable(
             self.session, sort=Sort(), header=header, block=self._block or BLOCK, id="items"
         )
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def table(self) -> ItemTable:

@@ -71,7 +71,7 @@ class DetailScreen(Screen[None]):
         )
         table: DataTable[Text] = DataTable(id="timeline", cursor_type="row", zebra_stripes=False)
         yield table
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)

@@ -46,7 +46,9 @@ class QuickFilterScreen(ModalScreen[str | None]):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    QuickFilterScreen OptionList { height: auto; max-height: 16; border: none; }
+    QuickFilterScreen OptionList, QuickFilterScreen OptionList:focus {
+        height: auto; max-height: 16; border: none;
+    }
     """
 
     def compose(self) -> ComposeResult:
@@ -59,6 +61,9 @@ class QuickFilterScreen(ModalScreen[str | None]):
                 )
                 options.append(Option(prompt, id=str(n - 1)))
             yield OptionList(*options, id="quick-options")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -24,7 +24,7 @@ from shelf_tui.store import FilterError, Sql
 from shelf_tui.store.filters import FIELDS
 from shelf_tui.ui.text import one_line
 
-HINT = "filter, e.g. status:active stock:0 · reason:violation · red dress   (f: quick filters)"
+HINT = "e.g. status:active stock:0 · reason:violation · dress    f: quick filters"
 
 _VALUES: dict[str, tuple[str, ...]] = {
     "status": tuple(s.value for s in Status),
