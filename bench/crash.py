@@ -204,7 +204,7 @@ def trial(world: World, shop: str, rng: random.Random) -> Result:
     csv_path = world.root / f"trial-{shop}.csv"
     csv_path.write_text("item_id\n" + "\n".join(ids) + "\n", encoding="utf-8")
     kind = rng.choices(["change", "first-read", "request"], weights=[6, 1, 3])[0]
-    target = rng.randrange(1, len(ids)) if kind == "change" else rng.randrange(1, len(ids) * 2)
+    target = rng.randrange(1, len(ids))
     seen = {"changes": 0, "requests": 0}
     fired = threading.Event()
     before = _jobs(world.db)

@@ -27,8 +27,8 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from shelf_tui import logs
 from shelf_tui.domain import (
@@ -78,6 +78,13 @@ class Settings:
     hz: float = 10.0
     cancel_poll: float = 0.5
     heartbeat_every: float = 5.0
+    #: A rate-limit ban longer than this pauses the job (resume_at = its end) instead of
+    #: holding the process: a daily quota in disguise (ML 429, Temu 4000004) lasts hours.
+    max_wait: float = 900.0
+    #: Once a job stops, calls still waiting after this many (real) seconds are abandoned:
+    #: a worker stuck behind a connector's hour-long ban must not hold the process. An
+    #: abandoned call's item stays `sending` and is read back before anything is resent.
+    stop_grace: float = 10.0
 
 
 @dataclass(slots=True)
@@ -106,6 +113,10 @@ class RunResult:
 
 class _Unsettled(Exception):
     """A read-back could not be done (the platform keeps failing, or the job must pause)."""
+
+
+class _Abandoned(Exception):
+    """The job stopped and this call did not answer within the grace period."""
 
 
 class Runner:
@@ -140,6 +151,7 @@ class Runner:
         self.read_batch = max(1, settings.read_batch or market.capabilities.read_batch or 20)
         self.halt: _Halt | None = None
         self.stopped = asyncio.Event()
+        self._abandon = asyncio.Event()
         self._ban_until = 0.0
         self._counts = {
             OutcomeKind.OK: job.ok,
@@ -223,6 +235,21 @@ class Runner:
         """A server asked every caller of this shop to wait."""
         self._ban_until = max(self._ban_until, self.timer.clock() + seconds)
 
+    def _rate_limited(self, exc: RateLimited) -> bool:
+        """Honour a ban for every worker; a ban too long to sit through pauses the job until
+        it ends (False)."""
+        if exc.retry_after > self.settings.max_wait:
+            until = int(self.timer.wall() + exc.retry_after)
+            stamp = _now(self.timer) + timedelta(seconds=exc.retry_after)
+            self._pause(
+                f"rate-limited by the platform for {int(exc.retry_after)} s (until "
+                f"{stamp:%Y-%m-%d %H:%M} UTC): `shelf jobs resume {self.job.id}` then",
+                resume_at=until,
+            )
+            return False
+        self._ban(exc.retry_after)
+        return True
+
     async def _through_ban(self, *, interruptible: bool = True) -> bool:
         while True:
             left = self._ban_until - self.timer.clock()
@@ -232,6 +259,34 @@ class Runner:
             self.hub.update(waiting=f"rate limited: waiting {left:.0f}s")
             if not await self._wait(left, interruptible=interruptible):
                 return False
+
+    async def _abandonable(self, aw: Awaitable[T], *, limit: float | None = None) -> T:
+        """Await a connector call unless the job's grace period after a stop runs out first
+        (or `limit` seconds pass): then the call is cancelled and _Abandoned raised."""
+        if self._abandon.is_set() and limit is None:
+            raise _Abandoned
+        task = asyncio.ensure_future(aw)
+        if limit is not None:
+            await asyncio.wait({task}, timeout=limit)
+        else:
+            waiter: asyncio.Future[Any] = asyncio.ensure_future(self._abandon.wait())
+            pending: set[asyncio.Future[Any]] = {task, waiter}
+            try:
+                await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise _Abandoned
+
+    async def _grace(self) -> None:
+        """After a stop, give calls in flight `stop_grace` seconds, then abandon them."""
+        await self.stopped.wait()
+        await asyncio.sleep(self.settings.stop_grace)
+        self._abandon.set()
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter in its upper half, capped."""
@@ -251,9 +306,13 @@ class Runner:
             if not await self._through_ban(interruptible=not settling):
                 raise _Unsettled("stopped")
             try:
-                return await self.market.get_items(ids)
+                limit = self.settings.stop_grace if settling else None
+                return await self._abandonable(self.market.get_items(ids), limit=limit)
+            except _Abandoned:
+                raise _Unsettled("no answer after the job stopped") from None
             except RateLimited as exc:
-                self._ban(exc.retry_after)
+                if not self._rate_limited(exc):
+                    raise _Unsettled(exc.message) from None
             except (AuthExpired, QuotaExhausted) as exc:
                 self._pause_for(exc)
                 raise _Unsettled(exc.message) from None
@@ -284,13 +343,15 @@ class Runner:
 
     async def run(self) -> None:
         self._publish()
-        poll = asyncio.ensure_future(self._poll())
+        helpers = [asyncio.ensure_future(self._poll()), asyncio.ensure_future(self._grace())]
         try:
             await self._pipeline()
         finally:
-            poll.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poll
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _pipeline(self) -> None:
         queue: asyncio.Queue[tuple[JobItem, Item, Item | None] | None] = asyncio.Queue(
@@ -382,8 +443,11 @@ class Runner:
                 return None
             try:
                 return await fn()
+            except _Abandoned:
+                raise
             except RateLimited as exc:
-                self._ban(exc.retry_after)
+                if not self._rate_limited(exc):
+                    return None
             except (AuthExpired, QuotaExhausted) as exc:
                 self._pause_for(exc)
                 return None
@@ -398,7 +462,12 @@ class Runner:
                     return None
 
     async def _process(self, ji: JobItem, item: Item, known: Item | None) -> None:
-        reason = await self._guarded("preflight", lambda: self.market.preflight(item, self.action))
+        try:
+            reason = await self._guarded(
+                "preflight", lambda: self._abandonable(self.market.preflight(item, self.action))
+            )
+        except _Abandoned:
+            return  # nothing was sent: the item stays as it was
         if self.stopped.is_set():
             return
         if reason:
@@ -423,11 +492,35 @@ class Runner:
             attempt += 1
             t0 = self.timer.clock()
             try:
-                outcome = await self.market.set_status(item, self.action)
+                outcome = await self._abandonable(self.market.set_status(item, self.action))
+            except _Abandoned:
+                # Maybe sent, maybe applied: stays `sending`, read back before any resend.
+                calls.append(
+                    JobCall(
+                        self.job.id,
+                        ji.item_id,
+                        self.timer.wall(),
+                        attempt,
+                        "set_status",
+                        "abandoned",
+                        "",
+                        "no answer before the job stopped",
+                        "",
+                        None,
+                    )
+                )
+                await self.journal.run(self.store.jobs.record_calls, calls)
+                return
             except RateLimited as exc:
                 calls.append(self._call(ji, "set_status", exc, attempt, t0))
-                self._ban(exc.retry_after)
-                continue
+                if self._rate_limited(exc):
+                    continue
+                # Refused, so not applied: back to the queue for the resume.
+                await self.journal.run(self.store.jobs.record_calls, calls)
+                await self.journal.run(
+                    self.store.jobs.requeue, self.job.id, [ji.item_id], owner=self.owner
+                )
+                return
             except (AuthExpired, QuotaExhausted) as exc:
                 calls.append(self._call(ji, "set_status", exc, attempt, t0))
                 await self.journal.run(self.store.jobs.record_calls, calls)

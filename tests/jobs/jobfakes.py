@@ -24,6 +24,8 @@ from shelf_tui.marketplaces.errors import Transient
 
 #: An answer for applied-then-timed-out: the change happens, the answer is lost.
 APPLIED_TIMEOUT = "applied_timeout"
+#: An answer that never comes (a call stuck behind a connector's long ban).
+HANG = "hang"
 OK = "ok"
 
 
@@ -142,6 +144,8 @@ class FakeMarket(Marketplace):
         answer = script.popleft() if script else OK
         if isinstance(answer, BaseException):
             raise answer
+        if answer == HANG:
+            await asyncio.Event().wait()
         if answer == APPLIED_TIMEOUT:
             self.p.apply(self.shop_name, item.item_id, action)
             raise Transient("no answer in time", code="timeout")

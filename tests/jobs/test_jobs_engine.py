@@ -6,11 +6,11 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jobfakes import APPLIED_TIMEOUT, FakePlatform, FakeTime
+from jobfakes import APPLIED_TIMEOUT, HANG, FakePlatform, FakeTime
 
 from shelf_tui.domain import Action, ItemState, JobState, Outcome, Status
 from shelf_tui.errors import ReadOnlyError
-from shelf_tui.jobs import JobEngine
+from shelf_tui.jobs import JobEngine, Settings
 from shelf_tui.marketplaces.errors import (
     AuthExpired,
     MalformedResponse,
@@ -398,3 +398,34 @@ async def test_a_lock_in_the_store_is_counted_as_blocked_in_the_plan(
     assert (shop.change, shop.blocked) == (1, 1)
     assert [b.value for b in shop.blocked_counts] == ["promotion lock"]
     assert "618 campaign" in shop.blocked_items()[0].detail
+
+
+async def test_a_ban_too_long_to_sit_through_pauses_and_abandons_stuck_calls(
+    store: Store, platform: FakePlatform, ftime: FakeTime
+) -> None:
+    """A daily quota in disguise (ML 429 / Temu 4000004 with hours to wait) pauses the job
+    until the ban ends; a call stuck behind it is abandoned after the grace period and its
+    item read back at resume, never blindly resent."""
+    engine = JobEngine(
+        store,
+        settings=Settings(concurrency=2, read_batch=5, stop_grace=0.01),
+        connect=platform.connect(),
+        timer=ftime.timer,
+    )
+    platform.answer("101", HANG)
+    platform.answer("102", RateLimited("429 Retry-After: 7200", retry_after=7200))
+    [paused] = await delist(engine, ids(*range(100, 106)))
+    job = paused.job
+    assert (
+        job.state is JobState.PAUSED
+        and "rate-limited by the platform for 7200 s" in job.pause_reason
+    )
+    assert job.resume_at == int(ftime.now + 7200)
+    assert not any(s >= 7200 for s in ftime.sleeps)  # the process did not sit through it
+    assert store.jobs.item(job.id, "101").state is ItemState.SENDING  # type: ignore[union-attr]
+    assert store.jobs.item(job.id, "102").state is ItemState.QUEUED  # type: ignore[union-attr]
+    calls = [c.outcome for c in store.jobs.calls(job.id, "101")]
+    assert calls == ["abandoned"]
+    result = await engine.run(job.id)
+    assert result.job.state is JobState.DONE and result.job.ok == 6
+    assert max(platform.changes.values()) == 1
