@@ -50,7 +50,7 @@ log = logs.get("sync")
 
 @dataclass(frozen=True, slots=True)
 class SyncProgress:
-    """What a progress callback is told after each written batch."""
+    """What a progress callback is told after each page (`written` moves per batch)."""
 
     shop: str
     full: bool
@@ -157,7 +157,7 @@ async def sync_shop(
             if len(batch) >= limit:
                 state.write(batch)
                 batch = []
-                report()
+            report()
         state.write(batch)
         batch = []
     finally:

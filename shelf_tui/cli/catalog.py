@@ -74,6 +74,7 @@ class _Printer:
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.last = 0.0
+        self.written = -1
         self.dirty = False
 
     def __call__(self, p: SyncProgress) -> None:
@@ -85,8 +86,10 @@ class _Printer:
             sys.stderr.write("\r\x1b[K" + line)
             sys.stderr.flush()
             self.dirty = True
-        elif time.monotonic() - self.last >= 2.0:
+        elif time.monotonic() - self.last >= 2.0 or p.written != self.written:
+            # Every 2 s, and at each committed batch (what an interrupted sync keeps).
             self.last = time.monotonic()
+            self.written = p.written
             print(line, file=sys.stderr)
 
     def done(self) -> None:
