@@ -127,14 +127,14 @@ class ProgressLine:
         total = sum(p.total for p in snaps)
         done = sum(p.done for p in snaps)
         rate = sum(p.rate for p in snaps)
-        line = (
-            f"{len(snaps)} jobs · {done:,}/{total:,} · ok {sum(p.ok for p in snaps):,} · "
-            f"already {sum(p.already for p in snaps):,} · skipped "
-            f"{sum(p.skipped for p in snaps):,} · failed {sum(p.failed for p in snaps):,}"
-        )
+        parts = [f"{len(snaps)} jobs {done:,}/{total:,}"]
         if rate:
-            line += f" · {rate:,.1f}/s"
-        return line
+            parts.append(f"{rate:,.1f}/s")
+        parts.append(
+            f"ok {sum(p.ok for p in snaps):,} already {sum(p.already for p in snaps):,} "
+            f"skipped {sum(p.skipped for p in snaps):,} failed {sum(p.failed for p in snaps):,}"
+        )
+        return " · ".join(parts)
 
     def close(self) -> None:
         if self.dirty:

@@ -73,22 +73,23 @@ class Progress:
         return self.state is not JobState.RUNNING
 
     def line(self) -> str:
-        """The one-line form the CLI prints on stderr."""
-        parts = [
-            f"job {self.job_id} {self.shop} {self.action}",
-            f"{self.done:,}/{self.total:,}",
-            f"ok {self.ok:,} · already {self.already:,} · skipped {self.skipped:,} · "
-            f"failed {self.failed:,}",
-        ]
+        """The one-line form the CLI prints on stderr; the most telling parts first, so a
+        narrow terminal (80 columns over SSH) cuts only the tail."""
+        parts = [f"job {self.job_id} {self.shop} {self.action} {self.done:,}/{self.total:,}"]
+        running = self.state is JobState.RUNNING
+        if self.eta is not None and running:
+            parts.append(f"ETA {_duration(self.eta)}")
         if self.rate:
             parts.append(f"{self.rate:,.1f}/s")
-        if self.eta is not None and self.state is JobState.RUNNING:
-            parts.append(f"ETA {_duration(self.eta)}")
-        if self.cancelling and self.state is JobState.RUNNING:
+        parts.append(
+            f"ok {self.ok:,} already {self.already:,} skipped {self.skipped:,} "
+            f"failed {self.failed:,}"
+        )
+        if self.cancelling and running:
             parts.append("cancelling")
-        elif self.waiting and self.state is JobState.RUNNING:
+        elif self.waiting and running:
             parts.append(self.waiting)
-        if self.state is not JobState.RUNNING:
+        if not running:
             parts.append(self.state.value + (f": {self.pause_reason}" if self.pause_reason else ""))
         return " · ".join(parts)
 

@@ -7,30 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jobfakes import FakePlatform, FakeTime
+from jobfakes import FakePlatform, FakeTime, make_items
 
-from shelf_tui.domain import Item, Platform, Reason, Shop, Status
+from shelf_tui.domain import Platform, Shop
 from shelf_tui.jobs import JobEngine, Settings
 from shelf_tui.store import Store
 
 NOW = 1_750_000_000.0
-
-
-def make_items(shop: str, n: int, *, status: Status = Status.ACTIVE, start: int = 0) -> list[Item]:
-    return [
-        Item(
-            shop=shop,
-            item_id=str(100 + start + k),
-            title=f"{shop} item {start + k}",
-            status=status,
-            reason=Reason.NONE if status is Status.ACTIVE else Reason.SELLER,
-            stock=5,
-            price=9.9,
-            currency="CNY",
-            raw_status="onsale" if status is Status.ACTIVE else "instock",
-        )
-        for k in range(n)
-    ]
 
 
 @pytest.fixture

@@ -159,3 +159,20 @@ class FakeMarket(Marketplace):
 
     async def whoami(self) -> SellerInfo:
         return SellerInfo(seller_id="1")
+
+
+def make_items(shop: str, n: int, *, status: Status = Status.ACTIVE, start: int = 0) -> list[Item]:
+    return [
+        Item(
+            shop=shop,
+            item_id=str(100 + start + k),
+            title=f"{shop} item {start + k}",
+            status=status,
+            reason=Reason.NONE if status is Status.ACTIVE else Reason.SELLER,
+            stock=5,
+            price=9.9,
+            currency="CNY",
+            raw_status="onsale" if status is Status.ACTIVE else "instock",
+        )
+        for k in range(n)
+    ]
