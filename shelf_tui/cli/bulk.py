@@ -212,7 +212,7 @@ async def _run_jobs(engine: JobEngine, job_ids: list[int]) -> tuple[list[RunResu
     return results, stopped
 
 
-def _finish(results: list[RunResult], stopped: str = "") -> int:
+def _finish(store: Store, results: list[RunResult], stopped: str = "") -> int:
     from shelf_tui.domain import ItemState, JobState
 
     code = EXIT_OK
@@ -225,7 +225,6 @@ def _finish(results: list[RunResult], stopped: str = "") -> int:
     for result in results:
         job = result.job
         if job.failed:
-            store = _STORE[0]
             failed = store.jobs.items(job.id, states=[ItemState.FAILED], limit=20)
             _err(f"shelf: job {job.id}: {job.failed:,} failed:")
             for ji in failed:
@@ -246,10 +245,6 @@ def _finish(results: list[RunResult], stopped: str = "") -> int:
     if stopped == "cancel" and code == EXIT_OK:
         code = 130
     return code
-
-
-#: The store of the running command, for _finish's failure listing (set by the handlers).
-_STORE: list[Store] = []
 
 
 def _confirm(prompt_lines: list[str], question: str, yes: bool) -> None:
@@ -345,7 +340,6 @@ def _bulk(ctx: Context, args: argparse.Namespace, action: Action, verb: str) -> 
     if not args.dry_run:
         ctx.require_writable(f"shelf {verb}")
     engine = _engine(ctx)
-    _STORE[:] = [ctx.store()]
     plan = _plan(ctx, engine, args, action)
     what = args.csv if args.csv is not None else ("--ids" if args.ids is not None else "the filter")
     if plan.refused:
@@ -372,7 +366,7 @@ def _bulk(ctx: Context, args: argparse.Namespace, action: Action, verb: str) -> 
         + ", ".join(f"job {j.id} ({j.shop}, {j.total:,} items)" for j in submission.jobs)
     )
     results, stopped = asyncio.run(_run_jobs(engine, list(submission.ids)))
-    return _finish(results, stopped)
+    return _finish(ctx.store(), results, stopped)
 
 
 # -- jobs --------------------------------------------------------------------------------------
@@ -506,9 +500,8 @@ def _resume(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
     import asyncio
 
     engine = _engine(ctx)
-    _STORE[:] = [ctx.store()]
     results, stopped = asyncio.run(_run_jobs(engine, [job_id]))
-    return _finish(results, stopped)
+    return _finish(ctx.store(), results, stopped)
 
 
 def _retry(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
@@ -517,7 +510,6 @@ def _retry(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
     from shelf_tui.domain import Action, ItemState
 
     engine = _engine(ctx)
-    _STORE[:] = [ctx.store()]
     store = ctx.store()
     job = store.jobs.get(job_id)
     if job is None:
@@ -540,7 +532,7 @@ def _retry(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
     assert new is not None
     _err(f"shelf: journaled job {new.id} (retry of job {job_id}, {new.total:,} items)")
     results, stopped = asyncio.run(_run_jobs(engine, [new.id]))
-    return _finish(results, stopped)
+    return _finish(ctx.store(), results, stopped)
 
 
 def _undo(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
@@ -549,7 +541,6 @@ def _undo(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
     from shelf_tui.jobs.undo import undo_refusal
 
     engine = _engine(ctx)
-    _STORE[:] = [ctx.store()]
     undo = engine.undo_plan(job_id)
     refusal = undo_refusal(undo.job)
     if refusal:
@@ -568,7 +559,7 @@ def _undo(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
         return EXIT_OK
     _err(f"shelf: journaled job {new.id} (undo of job {job_id}, {new.total:,} items)")
     results, stopped = asyncio.run(_run_jobs(engine, [new.id]))
-    return _finish(results, stopped)
+    return _finish(ctx.store(), results, stopped)
 
 
 def _cancel(ctx: Context, args: argparse.Namespace, job_id: int) -> int:

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shelf_tui import logs
 from shelf_tui.domain import Action, BulkRequest, Item, ItemState, JobState, Platform
@@ -378,6 +378,32 @@ class JobEngine:
             undo.plan, why, actor=actor, source="undo", parent_id=job_id, note=f"undo of {job_id}"
         )
         return sub.jobs[0], undo
+
+    # -- the same, off the event loop (the console: a big plan or journal takes a moment) ---
+
+    async def aplan_keys(self, action: Action, keys: Iterable[Key], **kw: Any) -> Plan:
+        """`plan_keys` in a thread, so the console's loop keeps drawing."""
+        return await asyncio.to_thread(lambda: self.plan_keys(action, list(keys), **kw))
+
+    async def aplan_filter(
+        self, action: Action, flt: str, *, shops: Sequence[str] | None = None
+    ) -> Plan:
+        return await asyncio.to_thread(self.plan_filter, action, flt, shops=shops)
+
+    async def asubmit(self, plan: Plan, reason: str, **kw: Any) -> Submission:
+        """`submit` in a thread (journaling 100,000 items is one long transaction)."""
+        return await asyncio.to_thread(lambda: self.submit(plan, reason, **kw))
+
+    async def aretry_failed(self, job_id: int, *, actor: str | None = None) -> Job | None:
+        return await asyncio.to_thread(lambda: self.retry_failed(job_id, actor=actor))
+
+    async def aundo_plan(self, job_id: int) -> UndoPlan:
+        return await asyncio.to_thread(self.undo_plan, job_id)
+
+    async def aundo(
+        self, job_id: int, reason: str | None = None, *, actor: str | None = None
+    ) -> tuple[Job | None, UndoPlan]:
+        return await asyncio.to_thread(lambda: self.undo(job_id, reason, actor=actor))
 
     # -- running ---------------------------------------------------------------------------
 

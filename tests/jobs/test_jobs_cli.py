@@ -370,3 +370,15 @@ def test_cancel_from_another_process_stops_the_running_job(
         job = store.jobs.get(1)
         assert job is not None and job.ok == sent and job.skipped == 25 - sent
         assert len(store.events.for_job(1)) == 25
+
+
+def test_a_bad_filter_or_shop_is_one_line_and_sends_nothing(
+    world: Sandbox, cli_env: dict[str, str]
+) -> None:
+    r = shelf(cli_env, "down", "--all-matching", "stock:lots", "--reason", "x", "--yes")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "stock" in r.stderr
+    r = shelf(cli_env, "down", "--shop", "nope", "--ids", "1", "--reason", "x", "--yes")
+    assert r.returncode == 2 and "unknown shop 'nope'" in r.stderr
+    r = shelf(cli_env, "down", "--ids", "1", "--reason", "x", "--yes")
+    assert r.returncode == 2 and "--ids needs --shop" in r.stderr
+    assert world.log() == []

@@ -429,3 +429,28 @@ async def test_a_ban_too_long_to_sit_through_pauses_and_abandons_stuck_calls(
     result = await engine.run(job.id)
     assert result.job.state is JobState.DONE and result.job.ok == 6
     assert max(platform.changes.values()) == 1
+
+
+def test_hidden_count_is_the_marked_items_the_filter_hides(
+    store: Store, platform: FakePlatform
+) -> None:
+    from shelf_tui.jobs import hidden_count
+
+    store.items.set_state(
+        "tb", "101", status=Status.INACTIVE, reason=store.items.get("tb", "101").reason
+    )  # type: ignore[union-attr]
+    marked = [("tb", "100"), ("tb", "101"), ("ml", "100")]
+    assert hidden_count(store, marked, "status:active") == 1
+    assert hidden_count(store, marked, "shop:tb") == 1
+    assert hidden_count(store, marked, "") == 0
+
+
+async def test_the_async_doors_give_the_same_results(
+    engine: JobEngine, platform: FakePlatform
+) -> None:
+    plan = await engine.aplan_keys(Action.DELIST, ids(100, 101))
+    sub = await engine.asubmit(plan, "x")
+    result = await engine.run(sub.jobs[0].id)
+    assert result.job.ok == 2
+    undo = await engine.aundo_plan(sub.jobs[0].id)
+    assert undo.restorable == 2
