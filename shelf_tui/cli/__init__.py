@@ -133,6 +133,7 @@ COMMAND_MODULES: list[str] = [
     "shelf_tui.cli.catalog",
     "shelf_tui.cli.automation",
     "shelf_tui.cli.bulk",
+    "shelf_tui.cli.console",
 ]
 
 #: The signature of `command` handed to each module's `register`.

@@ -67,7 +67,7 @@ class ShelfApp(App[int]):
         self.session.start(Loader(self, interrupt=reader.conn.raw.interrupt))
         self.session.listen(self)
         self.push_screen(BrowserScreen(self.session, block=self._block))
-        self._request_alert_count()
+        self.call_after_refresh(self._request_alert_count)  # after the first rows
         if self.sync_on_open and self.session.sync is not None:
             self.call_after_refresh(self.action_sync)
 

@@ -146,21 +146,31 @@ def row_strip(
     cursor: bool,
     marked: bool,
 ) -> Strip:
-    """One row as segments. Every string is drawn literally (segments carry no markup)."""
+    """One row as segments. Every string is drawn literally (segments carry no markup).
+    Cells in the row's own style are joined into one segment: a page of rows is drawn on
+    every page-down, and each segment costs Textual work on the way to the terminal."""
     mark_style = styles.get("mark")
-    segments = [
-        Segment(POINTER if cursor else " ", base),
-        Segment(MARK if marked else " ", base + mark_style if mark_style else base),
-        Segment(" ", base),
-    ]
+    segments: list[Segment] = [Segment(POINTER if cursor else " ", base)]
+    run: list[str] = [" "]
+    if marked:
+        segments.append(Segment(MARK, base + mark_style if mark_style else base))
+        run = [" "]
+    else:
+        run = ["  "]
     for c in cols:
         text = pad(cell_text(item, c.key, now), c.width, c.align)
         extra = cell_style(item, c.key, now, styles)
-        segments.append(Segment(text, base + extra if extra else base))
-        segments.append(Segment(" ", base))
+        if extra is None:
+            run.append(text)
+            run.append(" ")
+            continue
+        segments.append(Segment("".join(run), base))
+        segments.append(Segment(text, base + extra))
+        run = [" "]
     used = GUTTER + sum(c.width + 1 for c in cols)
     if used < width:
-        segments.append(Segment(" " * (width - used), base))
+        run.append(" " * (width - used))
+    segments.append(Segment("".join(run), base))
     return Strip(segments).crop(0, width) if used > width else Strip(segments, width)
 
 

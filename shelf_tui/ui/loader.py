@@ -52,6 +52,7 @@ class Task:
     interruptible: bool = True
     view_key: Any = None
     retries: int = field(default=0)
+    yielded: bool = field(default=False)
 
 
 class Finished(Message):
@@ -78,6 +79,7 @@ class Loader:
         self._stopped = False
         self._thread = threading.Thread(target=self._loop, name="shelf-loader", daemon=True)
         self._outstanding = 0
+        self._inflight: dict[Hashable, int] = {}
         self._idle: asyncio.Event | None = None
 
     def start(self) -> None:
@@ -107,16 +109,39 @@ class Loader:
                 if old is not None:
                     old.stale = _always
                     self._outstanding -= 1
+                    self._release(old)
                 self._queued[task.key] = task
             heapq.heappush(self._heap, (task.priority, next(self._seq), task))
             self._outstanding += 1
+            if task.key is not None:
+                self._inflight[task.key] = self._inflight.get(task.key, 0) + 1
             if self._idle is not None:
                 self._idle.clear()
+            running = self._running
+            if (
+                task.priority <= VISIBLE
+                and running is not None
+                and running.interruptible
+                and running.priority > VISIBLE
+            ):
+                # Rows the seller is looking at go first: a count (up to a second at a
+                # million rows) steps aside and runs again afterwards.
+                running.yielded = True
+                self._interrupt()
             self._cond.notify()
 
     def pending(self, key: Hashable) -> bool:
+        """Whether a task with this key is queued, running, or finished but not yet applied."""
         with self._cond:
-            return key in self._queued or (self._running is not None and self._running.key == key)
+            return key in self._inflight
+
+    def _release(self, task: Task) -> None:
+        if task.key is not None and task.key in self._inflight:
+            left = self._inflight[task.key] - 1
+            if left > 0:
+                self._inflight[task.key] = left
+            else:
+                del self._inflight[task.key]
 
     def interrupt_if(self, predicate: Callable[[Task], bool]) -> None:
         """Interrupt the running query if its task is one the seller no longer waits for."""
@@ -133,7 +158,12 @@ class Loader:
                 if task.done is not None and not (task.stale and task.stale()):
                     task.done(message.result)
             elif _interrupted(message.error):
-                if not (task.stale and task.stale()) and task.retries < 3:
+                if task.stale and task.stale():
+                    pass
+                elif task.yielded:
+                    task.yielded = False
+                    self.submit(task)
+                elif task.retries < 3:
                     task.retries += 1
                     self.submit(task)
             elif task.failed is not None:
@@ -141,11 +171,12 @@ class Loader:
             else:
                 log.error("loader task failed", exc_info=message.error)
         finally:
-            self._finish_one()
+            self._finish_one(task)
 
-    def _finish_one(self) -> None:
+    def _finish_one(self, task: Task) -> None:
         with self._cond:
             self._outstanding -= 1
+            self._release(task)
             idle = self._outstanding <= 0
         if idle and self._idle is not None:
             self._idle.set()

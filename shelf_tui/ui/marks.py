@@ -168,8 +168,10 @@ class MarkStore:
             )
             return MarkCounts(total, hidden, self.seq)
         total = int(conn.scalar(f"SELECT count(*) FROM items WHERE {marked.where}", marked.params))
-        if view_where.where == "1":
-            hidden = 0
+        if view_where.where == "1" or (
+            self._predicates == [view_where] and not self._explicit and not self._removed
+        ):
+            hidden = 0  # everything marked matches the filter: `*` on the current filter
         else:
             hidden = int(
                 conn.scalar(

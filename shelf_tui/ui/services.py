@@ -9,10 +9,14 @@ stall a keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from shelf_tui.auth import TokenStore
+    from shelf_tui.store import Store
 
 #: The console's clock. Injected so snapshots and tests see a fixed instant.
 Clock = Callable[[], datetime]
@@ -40,3 +44,34 @@ class SyncService(Protocol):
     def shops(self) -> Sequence[str]: ...
 
     async def sync_shop(self, shop: str) -> SyncResult: ...
+
+
+class StoreSync:
+    """The real SyncService: each shop through `auth.connect` and `sync.sync_shop`.
+
+    `tokens` is the token store to read secrets from (None: the OS keyring, resolved per
+    sync so a locked keyring is one line in the status bar, not a crash); `rates` are
+    config.toml's per-shop request rates.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tokens: TokenStore | None = None,
+        rates: Mapping[str, float] | None = None,
+    ) -> None:
+        self.store = store
+        self.tokens = tokens
+        self.rates = dict(rates or {})
+
+    def shops(self) -> Sequence[str]:
+        return self.store.shops.names()
+
+    async def sync_shop(self, shop: str) -> SyncResult:
+        from shelf_tui.auth import connect
+        from shelf_tui.sync import sync_shop
+
+        async with connect(self.store, shop, rates=self.rates, tokens=self.tokens) as market:
+            result = await sync_shop(self.store, market)
+        return SyncResult(shop, result.new + result.changed + result.deleted, result.seen)

@@ -261,6 +261,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         # newer data than the position we found it at, so trust the key, not the row).
         item = self.cursor_item
         keep = self._pending_locate or self._cursor_key or (item.key if item else None)
+        if self._pending_locate is None and self.cursor == 0 and not self.scroll_y:
+            keep = None  # at the top, the seller watches the top: new rows appear there
         self._fallback = self.view.key
         self.view = replace(self.view, generation=self.session.generation)
         self._reload(counts=True, keep=keep)
@@ -293,14 +295,16 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.total = None
         self.rows_known = 0
         self._strips.clear()
-        self._request_count()
-        if counts:
-            self._request_total_all()
-        self._request_mark_counts()
+        # Rows first: the loader runs tasks in priority order, but one already running
+        # (the thread picks the first task at once) is only interrupted for a count.
         if keep is not None:
             self._locate(keep)
         else:
             self._request_visible()
+        self._request_count()
+        if counts and self.filter_where.where != "1":
+            self._request_total_all()
+        self._request_mark_counts()
         self._update_virtual_size()
         self.post_message(self.Changed(self))
 
@@ -316,6 +320,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
         def done(total: int) -> None:
             self.total = total
+            if self.filter_where.where == "1":
+                self.total_all = total  # no filter: the count is the denominator
             self._previous_rows = 0
             self._update_virtual_size()
             self._clamp_cursor()
@@ -396,10 +402,11 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         return block, offset
 
     def _request_visible(self) -> None:
-        if not self.is_mounted:
+        if self.session.loader is None:
             return
         top = int(self.scroll_y)
-        height = max(1, self.size.height)
+        # Before the first layout the table has no size yet: ask for a screenful anyway.
+        height = self.size.height or self.app.size.height
         first = top // self.block
         last = (top + height) // self.block
         limit = self.row_count if self.total is not None else None
@@ -424,6 +431,9 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _request_block(self, number: int, priority: int) -> None:
         view = self.view
+        assert self.session.loader is not None
+        if self.session.loader.pending(("block", view.key, number)):
+            return
         prev = self._block(number - 1)
         nxt = self._block(number + 1)
         after = prev.cursors[-1] if prev is not None and len(prev) == self.block else None
@@ -460,6 +470,10 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.session.submit(self._view_task(run, done, priority, ("block", view.key, number)))
 
     def _request_flags(self, block: Block) -> None:
+        key = ("flags", block.view, block.number, self.session.mark_seq)
+        assert self.session.loader is not None
+        if self.session.loader.pending(key):
+            return
         reader = self.session.reader
         marks = self.session.marks
         rowids = list(block.rowids)
@@ -474,9 +488,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
                 block.mark_seq = seq
                 self.refresh()
 
-        self.session.submit(
-            Task(run, done, VISIBLE, ("flags", block.view, block.number, self.session.mark_seq))
-        )
+        self.session.submit(Task(run, done, VISIBLE, key))
 
     def _cached_blocks(self) -> Iterator[Block]:
         for key in list(self._blocks.keys()):
@@ -665,12 +677,13 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
             }
             for name_ in ("cursor", "range", "placeholder"):
                 self._styles[f"_{name_}"] = self.get_component_rich_style(f"item-table--{name_}")
+            self._styles["_base"] = self.rich_style
         return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         index = int(self.scroll_y) + y
-        base = self.rich_style
+        base = self._style("_base")
         if not self._layout or width != self._layout_width:
             self._relayout(width)
         if index >= self.row_count:
