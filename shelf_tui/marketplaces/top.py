@@ -388,6 +388,11 @@ class TopMarketplace(Connector):
                 self.inventory_max_page_no = max(1, int(hit.args[0]) - 1)
             else:
                 self.onsale_max_records = max(self.page_size, reached)
+            if lo is not None and hi <= lo:  # one second cannot be sliced further
+                self.wire.log.warning(
+                    "taobao: page cap reached inside the single second %s", top_timestamp(hi)
+                )
+                return
             async for page in self._split(banner, lo, hi):
                 yield page
 
