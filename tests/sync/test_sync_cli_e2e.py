@@ -23,6 +23,7 @@ from keyrings.alt.escape import escape
 from shelf_tui.domain import Action, Shop
 from shelf_tui.marketplaces import Credentials, create
 from shelf_tui.sandbox import Sandbox
+from shelf_tui.store import Event, Store
 
 ITEMS = 120
 SEED = 4
@@ -327,12 +328,22 @@ def test_shop_remove_takes_the_keyring_entries_and_keeps_history(
         ).returncode
         == 2
     )
+    db_path = shelf_home / "data" / "shelf.db"
+    with Store.open(db_path) as store:
+        store.events.append(Event(shop="tb", item_id="1", actor="platform", action="sold_out"))
     out = shelf("--read-only", "shop", "remove", "tb", env=cli_env)
     assert out.returncode == 0 and "history stays" in out.stdout
     assert entry_name not in keyring_files[0].read_text()
     assert shelf("shop", "remove", "tb", env=cli_env).returncode == 2  # unknown now
     listed = shelf("shop", "list", "--json", env=cli_env)
     assert listed.stdout == ""
+    with Store.open(db_path) as store:
+        assert store.events.count("tb") == 1  # the timeline outlives the shop
+    shelf("shop", "add", "tb", "--platform", "taobao", "--app-key", "1", env=cli_env, stdin="s\n")
+    out = shelf("shop", "remove", "tb", "--purge-history", env=cli_env)
+    assert out.returncode == 0 and "1 events erased" in out.stdout
+    with Store.open(db_path) as store:
+        assert store.events.count("tb") == 0
 
 
 @pytest.mark.slow
