@@ -37,20 +37,21 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("shop", "shop", 9, sort="shop"),
-    Column("item_id", "item id", 13, sort="item_id"),
+    Column("shop", "shop", 8, sort="shop"),
+    # 15: a Temu goodsId (TOP num_iid 12, ML "MLM" + 10); ids are never cut, sellers copy them.
+    Column("item_id", "item id", 15, sort="item_id"),
     Column("title", "title", TITLE_MIN, sort="title"),
     Column("status", "status", 8, sort="status"),
     Column("reason", "reason", 9, sort="reason"),
     Column("stock", "stock", 5, align="right", sort="stock"),
-    Column("price", "price", 9, align="right", sort="price", drop=1),
-    Column("modified", "modified", 9, align="right", sort="modified", drop=2),
+    Column("price", "price", 9, align="right", sort="price", drop=2),
+    Column("modified", "modified", 9, align="right", sort="modified", drop=1),
     Column("due", "due", 5, align="right", sort="deadline"),
 )
 ALERT_COLUMNS: tuple[Column, ...] = (
-    Column("due_long", "deadline", 14, sort="deadline"),
-    Column("shop", "shop", 9, sort="shop"),
-    Column("item_id", "item id", 13, sort="item_id"),
+    Column("due_long", "deadline", 16, sort="deadline"),
+    Column("shop", "shop", 8, sort="shop"),
+    Column("item_id", "item id", 15, sort="item_id"),
     Column("title", "title", TITLE_MIN, sort="title"),
     Column("reason", "reason", 9, sort="reason"),
     Column("locked", "lock", 6, drop=1),
@@ -65,7 +66,7 @@ def layout(width: int, columns: Sequence[Column] = COLUMNS) -> tuple[Column, ...
         fixed = GUTTER + sum(c.width + 1 for c in chosen if c.key != "title")
         room = width - fixed
         droppable = [c for c in chosen if c.drop]
-        if room >= TITLE_MIN or not droppable:
+        if room - 1 >= TITLE_MIN or not droppable:
             break
         chosen.remove(max(droppable, key=lambda c: c.drop))
     title_width = max(8, room - 1)  # -1: the title's own separating space

@@ -82,7 +82,7 @@ async def test_alerts_list_platform_takedowns_and_locks_soonest_deadline_first(
         t = table(app)
         assert [i.key for i in t.visible_items()] == expected
         text = screen_text(app)
-        assert f"Alerts {len(expected)} · taken down or locked, soonest deadline first" in text
+        assert f"Alerts {len(expected)} · taken down or locked · soonest deadline first" in text
         overdue = count(store, f"deadline IS NOT NULL AND deadline <= {NOW} AND ({where})")
         assert overdue > 0
         first = t.visible_items()[0]

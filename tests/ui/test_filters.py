@@ -76,6 +76,11 @@ async def test_typed_filter_applies_on_enter_and_esc_clears(
         violations = reference(store, "reason = 'violation'")
         assert await all_rows(pilot) == violations
         assert table(app).summary() == f"Items {len(violations)} of 60"
+        # `/` again selects the filter: typing replaces it
+        await pilot.press("slash", *"stock:0", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#filter").input.value == "stock:0"
+        assert table(app).total == len(reference(store, "stock = 0"))
         await pilot.press("slash", "escape")
         await settle(pilot)
         assert table(app).total == 60
@@ -89,7 +94,7 @@ async def test_a_syntax_error_shows_one_line_and_keeps_the_text(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await apply_filter(pilot, "reason:violation")
-        await pilot.press("slash", *" statu:x", "enter")
+        await pilot.press("slash", "end", *" statu:x", "enter")
         await settle(pilot)
         bar = app.screen.query_one("#filter")
         assert bar.input.value == "reason:violation statu:x"

@@ -57,7 +57,7 @@ class AlertsScreen(Screen[None]):
 
     def retitle(self) -> None:
         summary = self.table.summary("Alerts")
-        left = f"{summary} · taken down or locked, soonest deadline first"
+        left = f"{summary} · taken down or locked · soonest deadline first"
         status = getattr(self.app, "status_line", None)
         self.query_one("#title", TitleBar).show(left, str(status()) if callable(status) else "")
 

@@ -123,11 +123,12 @@ class FilterBar(Vertical):
         return self.query_one("#filter-input", Input)
 
     def open(self, text: str | None = None) -> None:
-        """Focus the bar (optionally with some text), cursor at the end."""
+        """Focus the bar with the current filter selected: typing replaces it, → or End
+        keeps it to edit."""
         if text is not None:
             self.input.value = text
         self.input.focus()
-        self.input.cursor_position = len(self.input.value)
+        self.input.select_all()
 
     def apply(self, text: str) -> bool:
         """Apply `text` as the filter; False (and the error shown) when it does not parse."""
