@@ -69,34 +69,43 @@ def register(command: CommandFactory) -> None:
 
 
 class _Printer:
-    """Progress on stderr without flooding a log file."""
+    """Progress on stderr without flooding a log file: on a terminal one line that rewrites
+    itself (every shop syncing at once, side by side), otherwise a line per shop every few
+    seconds and at each committed batch."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self.last = 0.0
-        self.written = -1
-        self.dirty = False
+        self.last: dict[str, float] = {}
+        self.written: dict[str, int] = {}
+        self.live: dict[str, str] = {}
 
     def __call__(self, p: SyncProgress) -> None:
-        line = (
-            f"{p.shop}: {p.fetched:,} items fetched, {p.written:,} written, "
-            f"{p.fetched / p.elapsed if p.elapsed else 0:,.0f}/s"
-        )
+        rate = p.fetched / p.elapsed if p.elapsed else 0
         if self.tty:
-            sys.stderr.write("\r\x1b[K" + line)
+            self.live[p.shop] = f"{p.shop} {p.fetched:,} ({rate:,.0f}/s)"
+            sys.stderr.write("\r\x1b[Ksyncing: " + " · ".join(self.live.values()))
             sys.stderr.flush()
-            self.dirty = True
-        elif time.monotonic() - self.last >= 2.0 or p.written != self.written:
+            return
+        now = time.monotonic()
+        if now - self.last.get(p.shop, 0.0) >= 2.0 or p.written != self.written.get(p.shop):
             # Every 2 s, and at each committed batch (what an interrupted sync keeps).
-            self.last = time.monotonic()
-            self.written = p.written
-            print(line, file=sys.stderr)
+            self.last[p.shop] = now
+            self.written[p.shop] = p.written
+            print(
+                f"{p.shop}: {p.fetched:,} items fetched, {p.written:,} written, {rate:,.0f}/s",
+                file=sys.stderr,
+            )
 
-    def done(self) -> None:
-        if self.dirty:
+    def finished(self, shop: str, line: str, *, error: bool = False) -> None:
+        """A shop is done: clear the progress line, print its result, redraw the others."""
+        self.live.pop(shop, None)
+        if self.tty:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
-            self.dirty = False
+        print(line, file=sys.stderr if error else sys.stdout, flush=True)
+        if self.tty and self.live:
+            sys.stderr.write("syncing: " + " · ".join(self.live.values()))
+            sys.stderr.flush()
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
@@ -113,29 +122,33 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _sync_all(ctx: Context, names: list[str], full: bool, tokens: Any) -> int:
+    """Every shop at once: each has its own platform, throttle and token, so a slow Mercado
+    Libre scan does not hold up a Taobao shop; the store serialises the writes."""
+    import asyncio
+
     from shelf_tui.auth import connect
     from shelf_tui.errors import ShelfError
     from shelf_tui.logs import redact_text
     from shelf_tui.sync import sync_shop
 
     store = ctx.store()
-    code = EXIT_OK
     printer = _Printer()
-    for name in names:
+
+    async def one(name: str) -> int:
         try:
             async with connect(store, name, rates=ctx.config.rates, tokens=tokens) as market:
                 result = await sync_shop(
                     store, market, full=True if full else None, progress=printer
                 )
         except ShelfError as exc:
-            printer.done()
             text = redact_text(" ".join(str(exc).split()))
-            print(f"shelf: {name}: {text}", file=sys.stderr)
-            code = max(code, EXIT_SIGN_IN if exc.exit_code == EXIT_SIGN_IN else EXIT_FAILED)
-            continue
-        printer.done()
-        print(result.summary())
-    return code
+            printer.finished(name, f"shelf: {name}: {text}", error=True)
+            return EXIT_SIGN_IN if exc.exit_code == EXIT_SIGN_IN else EXIT_FAILED
+        printer.finished(name, result.summary())
+        return EXIT_OK
+
+    codes = await asyncio.gather(*(one(name) for name in names))
+    return max(codes, default=EXIT_OK)
 
 
 # -- items -------------------------------------------------------------------------------------
