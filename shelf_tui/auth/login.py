@@ -85,7 +85,7 @@ async def _sign_in(
     creds = token_set.credentials(secret)
     info = await oauth.introspect(shop, creds, client=client, clock=clock)
     seller_id = info.seller_id or token_set.seller_id
-    _check_seller(shop, seller_id)
+    _check_seller(shop, seller_id, info.nick or token_set.nick)
     expires = info.expires_at or token_set.expires_at
     await tokens.asave(
         shop.name, refresh_token=token_set.refresh_token, access_token=token_set.access_token
@@ -109,9 +109,21 @@ async def _sign_in(
     )
 
 
-def _check_seller(shop: Shop, seller_id: str) -> None:
+def _check_seller(shop: Shop, seller_id: str, nick: str) -> None:
+    """Refuse a token of another account than the one the shop was first signed in with (by
+    seller id; by nick where the platform tells no id, e.g. a pasted TOP session)."""
     if shop.seller_id and seller_id and shop.seller_id != seller_id:
         raise WrongSeller(
             f"this token belongs to seller {seller_id}, but shop {shop.name!r} is seller "
             f"{shop.seller_id}: nothing was stored (add another shop for that account)"
+        )
+    if (
+        not (shop.seller_id and seller_id)
+        and shop.seller_nick
+        and nick
+        and shop.seller_nick != nick
+    ):
+        raise WrongSeller(
+            f"this token belongs to {nick!r}, but shop {shop.name!r} is {shop.seller_nick!r}: "
+            "nothing was stored (add another shop for that account)"
         )

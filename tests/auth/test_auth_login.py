@@ -91,3 +91,21 @@ async def test_an_oauth_code_signs_in(
     assert info.seller_id == str(sb.shop(name).seller_id)
     assert store.shops.get(name).token_expires_at is not None
     assert shop_of(sb, name).app_key == store.shops.get(name).app_key
+
+
+async def test_a_top_session_of_another_shop_is_refused_by_nick(
+    sb: Sandbox, store: Store, memory_keyring: Any
+) -> None:
+    """A pasted TOP session tells no seller id; the nick it lists items under still does."""
+    tokens = TokenStore()
+    add_shop(store, tokens, sb, "tb-main", signed_in=False)
+    store.shops.update("tb-main", seller_id="")
+    await sign_in_with_tokens(
+        store, "tb-main", sb.credentials("tb-main")["access_token"], clock=sb.clock.now
+    )
+    assert store.shops.get("tb-main").seller_nick == sb.shop("tb-main").nick
+    other = sb.credentials("tb-other")
+    store.shops.update("tb-main", app_key=other["app_key"])
+    tokens.save("tb-main", app_secret=other["app_secret"])
+    with pytest.raises(WrongSeller):
+        await sign_in_with_tokens(store, "tb-main", other["access_token"], clock=sb.clock.now)
