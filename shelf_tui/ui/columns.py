@@ -79,11 +79,17 @@ def layout(width: int, columns: Sequence[Column] = COLUMNS) -> tuple[Column, ...
 def header_strip(
     cols: Sequence[Column], sort_column: str, descending: bool, width: int, style: Style
 ) -> Strip:
+    """The column titles. The sort column gets the arrow; when it is not on screen (price
+    at 80 columns), the title column says what the order is, so the order explains itself."""
+    arrow = "▼" if descending else "▲"
+    shown = any(c.sort == sort_column for c in cols)
     parts = [" " * GUTTER]
     for c in cols:
         label = c.label
         if c.sort == sort_column:
-            label = f"{label}{'▼' if descending else '▲'}"
+            label = f"{label}{arrow}"
+        elif c.key == "title" and not shown:
+            label = f"{label} · {sort_column.replace('_', ' ')}{arrow}"
         parts.append(pad(label, c.width, c.align) + " ")
     text = "".join(parts)
     return Strip([Segment(pad(text, width), style)], width)

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable
 
 import pytest
-from ui_helpers import NOW, all_rows, apply_filter, reference, settle, table
+from ui_helpers import NOW, all_rows, apply_filter, reference, screen_text, settle, table
 
 from shelf_tui.store import Store
 from shelf_tui.ui.app import ShelfApp
@@ -153,3 +153,25 @@ async def test_sort_keys_order_rows_like_sql(
             await pilot.press(key)
             await settle(pilot)
         assert await all_rows(pilot) == reference(store, "1", order)
+
+
+async def test_the_sorted_column_shows_its_arrow_even_on_a_narrow_screen(
+    store: Store, app_for: Callable[..., ShelfApp]
+) -> None:
+    """At 80 columns neither modified nor price fit; the title column says the order."""
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = screen_text(app).splitlines()[2]
+        assert "title · modified▼" in header
+        await pilot.press(*["s"] * 7)  # shop, status, reason, title, item id, stock, price
+        await settle(pilot)
+        header = screen_text(app).splitlines()[2]
+        assert "title · price▼" in header
+        await pilot.press("S")
+        await settle(pilot)
+        assert "title · price▲" in screen_text(app).splitlines()[2]
+        await pilot.press("s")  # deadline: the due column is on screen, it gets the arrow
+        await settle(pilot)
+        header = screen_text(app).splitlines()[2]
+        assert "due▲" in header and " · " not in header

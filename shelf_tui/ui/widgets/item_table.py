@@ -277,6 +277,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _set_view(self, view: View) -> None:
         old = self.view.key
+        sorted_again = view.sort != self.view.sort
         self._pending_locate = None
         self._cursor_key = None
         self._screen_row = None
@@ -288,6 +289,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows_known = 0
         self.session.interrupt(lambda task: task.view_key == old)
         self.scroll_to(y=0, animate=False, immediate=True)
+        if sorted_again:
+            self._relayout()  # the header's arrow moves
         self._reload(counts=False)
 
     def _reload(self, *, counts: bool, keep: tuple[str, str] | None = None) -> None:
