@@ -127,3 +127,10 @@ def forget(shop: str) -> None:
     """Drop a shop's shared throttle (the shop was removed)."""
     with _shared_lock:
         _shared.pop(shop, None)
+
+
+def reset_shared() -> None:
+    """Forget every shared throttle (tests that reuse shop names in one process, where a ban
+    learnt in one test must not hold the next)."""
+    with _shared_lock:
+        _shared.clear()
