@@ -15,16 +15,13 @@ The API the CLI and the console share (see engine.py for a walk-through):
 
 from shelf_tui.jobs.engine import (
     Connect,
-    JobBusy,
     JobEngine,
-    JobHandle,
-    Refused,
-    Submission,
-    UnknownJob,
     default_actor,
     default_connect,
     settings_from_config,
 )
+from shelf_tui.jobs.errors import JobBusy, Refused, UnknownJob
+from shelf_tui.jobs.handle import JobHandle, Submission
 from shelf_tui.jobs.plan import (
     IdRow,
     Plan,

@@ -21,63 +21,37 @@ import getpass
 import random
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shelf_tui import logs
-from shelf_tui.domain import Action, BulkRequest, Item, ItemState, JobState, Platform
-from shelf_tui.errors import EXIT_REFUSED, ReadOnlyError, ShelfError, UsageError
+from shelf_tui.domain import Action, BulkRequest, ItemState, JobState, Platform
+from shelf_tui.errors import ReadOnlyError, ShelfError, UsageError
 from shelf_tui.jobs import owner as owners
+from shelf_tui.jobs.errors import JobBusy, Refused, UnknownJob
+from shelf_tui.jobs.handle import JobHandle, Listener, Offline, Submission
 from shelf_tui.jobs.journal import Journal
 from shelf_tui.jobs.plan import Key, Plan, Refusal, plan_filter, plan_keys
 from shelf_tui.jobs.progress import Progress, ProgressHub, from_job
 from shelf_tui.jobs.runner import Runner, RunResult, Settings
 from shelf_tui.jobs.timing import REAL, Timer
 from shelf_tui.jobs.undo import UndoPlan, plan_undo, undo_refusal
-from shelf_tui.marketplaces.base import Capabilities, Marketplace, SellerInfo
+from shelf_tui.marketplaces.base import Marketplace
 from shelf_tui.marketplaces.errors import AuthExpired, MarketplaceError
 from shelf_tui.store import Store
 from shelf_tui.store.jobs import Job
 
 if TYPE_CHECKING:
     from shelf_tui.config import Config
-    from shelf_tui.domain import Outcome
 
 Connect = Callable[[str], AbstractAsyncContextManager[Marketplace]]
-Listener = Callable[[Progress], None]
 _log = logs.get("jobs.engine")
 
 #: Jobs this process is running, whatever engine runs them (the console, a rule run): a job
 #: owned by this process but absent here was orphaned and may be recovered.
 _RUNNING_HERE: set[tuple[str, int]] = set()
-
-
-class JobBusy(ShelfError):
-    """The job is running in another live process (two processes never run one job)."""
-
-    exit_code = EXIT_REFUSED
-
-
-class UnknownJob(ShelfError):
-    exit_code = EXIT_REFUSED
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(f"no job {job_id} (see `shelf jobs`)")
-
-
-class Refused(UsageError):
-    """The selection has ids that cannot be acted on; nothing was journaled or sent."""
-
-    def __init__(self, refusals: Sequence[Refusal], what: str = "the selection") -> None:
-        self.refusals = tuple(refusals)
-        n = len(self.refusals)
-        super().__init__(
-            f"refused: {n} problem{'s' if n != 1 else ''} in {what} (listed above); "
-            "nothing was sent"
-        )
 
 
 def default_actor() -> str:
@@ -110,89 +84,6 @@ def default_connect(store: Store, rates: Mapping[str, float] | None = None) -> C
         return auth.connect(store, shop, rates=rates)
 
     return connect
-
-
-class JobHandle:
-    """A job running in this process: its progress, and how to stop or await it."""
-
-    def __init__(self, job_id: int, hub: ProgressHub) -> None:
-        self.job_id = job_id
-        self.hub = hub
-        self.runner: Runner | None = None
-        self.task: asyncio.Future[RunResult] | None = None
-        self._cancel = False
-        self._interrupt = False
-
-    @property
-    def progress(self) -> Progress:
-        return self.hub.latest
-
-    def subscribe(self) -> AsyncIterator[Progress]:
-        """Snapshots (newest only, <= hz a second) until the run ends."""
-        return self.hub.subscribe()
-
-    def add_listener(self, listener: Listener) -> Callable[[], None]:
-        return self.hub.add_listener(listener)
-
-    def cancel(self) -> None:
-        """Stop sending at once; in-flight calls finish; returns immediately."""
-        self._cancel = True
-        if self.runner is not None:
-            self.runner.cancel()
-
-    def interrupt(self) -> None:
-        """Stop sending and leave the job `interrupted` for a later resume (a hang-up)."""
-        self._interrupt = True
-        if self.runner is not None:
-            self.runner.interrupt()
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancel
-
-    @property
-    def done(self) -> bool:
-        return self.task is not None and self.task.done()
-
-    async def wait(self) -> RunResult:
-        assert self.task is not None
-        return await asyncio.shield(self.task)
-
-
-class _Offline(Marketplace):
-    """Stands in when a shop cannot be reached while cancelling: every read fails with the
-    reason, so a cancelled job still ends (its unanswered items say "check the item")."""
-
-    capabilities = Capabilities()
-
-    def __init__(self, error: Exception) -> None:
-        self._error = error
-
-    def iter_items(self, since: datetime | None = None) -> AsyncIterator[list[Item]]:
-        raise self._error
-
-    async def get_items(self, ids: Sequence[str]) -> dict[str, Item]:
-        raise self._error
-
-    async def preflight(self, item: Item, action: Action) -> str | None:
-        raise self._error
-
-    async def set_status(self, item: Item, action: Action) -> Outcome:
-        raise self._error
-
-    async def whoami(self) -> SellerInfo:
-        raise self._error
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """What `submit` journaled: the jobs, one per shop."""
-
-    jobs: tuple[Job, ...]
-
-    @property
-    def ids(self) -> tuple[int, ...]:
-        return tuple(j.id for j in self.jobs)
 
 
 class JobEngine:
@@ -494,7 +385,7 @@ class JobEngine:
                 if handle.runner is not None:
                     raise
                 if handle.cancel_requested:
-                    return await self._drive(job, handle, _Offline(exc), shop.platform)
+                    return await self._drive(job, handle, Offline(exc), shop.platform)
                 message = exc.message if isinstance(exc, MarketplaceError) else str(exc)
                 if isinstance(exc, AuthExpired) or exc.exit_code == 3:
                     return self._release(
@@ -664,8 +555,3 @@ class JobEngine:
                 except Exception as exc:
                     _log.info("job %s ended with %r", handle.job_id, exc)
         await asyncio.to_thread(self.journal.close)
-
-
-def with_hidden(plan: Plan, hidden: int) -> Plan:
-    """The plan with the console's "N marked items are hidden by the current filter"."""
-    return replace(plan, hidden=hidden)

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from shelf_tui import logs
 from shelf_tui.domain import (
@@ -39,12 +39,20 @@ from shelf_tui.domain import (
     Outcome,
     OutcomeKind,
     Platform,
-    Reason,
-    Status,
     from_epoch,
 )
 from shelf_tui.jobs.journal import Journal
+from shelf_tui.jobs.pacing import Abandoned, Pacer
 from shelf_tui.jobs.progress import Failure, ProgressHub, RateMeter
+from shelf_tui.jobs.records import (
+    CANCELLED_BEFORE_SENDING,
+    NOT_FOUND,
+    abandoned_record,
+    call_record,
+    message_of,
+    outcome_event,
+    stored_row,
+)
 from shelf_tui.jobs.timing import Timer
 from shelf_tui.jobs.verdicts import Verdict, judge
 from shelf_tui.marketplaces.base import Marketplace
@@ -55,14 +63,12 @@ from shelf_tui.marketplaces.errors import (
     RateLimited,
     Rejected,
 )
-from shelf_tui.store import Event, Store
+from shelf_tui.store import Store
 from shelf_tui.store.jobs import Job, JobCall, JobItem
 
 T = TypeVar("T")
 _log = logs.get("jobs.runner")
 
-CANCELLED_BEFORE_SENDING = "cancelled before sending"
-NOT_FOUND = "not found on the platform: deleted, or not this shop's item"
 PAGE = 500
 
 
@@ -115,10 +121,6 @@ class _Unsettled(Exception):
     """A read-back could not be done (the platform keeps failing, or the job must pause)."""
 
 
-class _Abandoned(Exception):
-    """The job stopped and this call did not answer within the grace period."""
-
-
 class Runner:
     """One run of one claimed job against one shop's connector."""
 
@@ -150,9 +152,15 @@ class Runner:
         self.target = self.action.target
         self.read_batch = max(1, settings.read_batch or market.capabilities.read_batch or 20)
         self.halt: _Halt | None = None
-        self.stopped = asyncio.Event()
-        self._abandon = asyncio.Event()
-        self._ban_until = 0.0
+        self.pace = Pacer(
+            timer,
+            backoff_base=settings.backoff_base,
+            backoff_max=settings.backoff_max,
+            grace=settings.stop_grace,
+            rng=self.rng,
+            on_wait=lambda text: self.hub.update(waiting=text),
+        )
+        self.stopped = self.pace.stopped
         self._counts = {
             OutcomeKind.OK: job.ok,
             OutcomeKind.ALREADY: job.already,
@@ -212,29 +220,6 @@ class Runner:
 
     # -- waits -----------------------------------------------------------------------------
 
-    async def _wait(self, seconds: float, *, interruptible: bool = True) -> bool:
-        """Sleep, unless the run is stopped first (False)."""
-        if seconds <= 0:
-            return not (interruptible and self.stopped.is_set())
-        if not interruptible:
-            await self.timer.sleep(seconds)
-            return True
-        if self.stopped.is_set():
-            return False
-        sleeper = asyncio.ensure_future(self.timer.sleep(seconds))
-        stopper = asyncio.ensure_future(self.stopped.wait())
-        try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for t in (sleeper, stopper):
-                if not t.done():
-                    t.cancel()
-        return not self.stopped.is_set()
-
-    def _ban(self, seconds: float) -> None:
-        """A server asked every caller of this shop to wait."""
-        self._ban_until = max(self._ban_until, self.timer.clock() + seconds)
-
     def _rate_limited(self, exc: RateLimited) -> bool:
         """Honour a ban for every worker; a ban too long to sit through pauses the job until
         it ends (False)."""
@@ -247,51 +232,8 @@ class Runner:
                 resume_at=until,
             )
             return False
-        self._ban(exc.retry_after)
+        self.pace.ban(exc.retry_after)
         return True
-
-    async def _through_ban(self, *, interruptible: bool = True) -> bool:
-        while True:
-            left = self._ban_until - self.timer.clock()
-            if left <= 0:
-                self.hub.update(waiting="")
-                return True
-            self.hub.update(waiting=f"rate limited: waiting {left:.0f}s")
-            if not await self._wait(left, interruptible=interruptible):
-                return False
-
-    async def _abandonable(self, aw: Awaitable[T], *, limit: float | None = None) -> T:
-        """Await a connector call unless the job's grace period after a stop runs out first
-        (or `limit` seconds pass): then the call is cancelled and _Abandoned raised."""
-        if self._abandon.is_set() and limit is None:
-            raise _Abandoned
-        task = asyncio.ensure_future(aw)
-        if limit is not None:
-            await asyncio.wait({task}, timeout=limit)
-        else:
-            waiter: asyncio.Future[Any] = asyncio.ensure_future(self._abandon.wait())
-            pending: set[asyncio.Future[Any]] = {task, waiter}
-            try:
-                await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                waiter.cancel()
-        if task.done():
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
-        raise _Abandoned
-
-    async def _grace(self) -> None:
-        """After a stop, give calls in flight `stop_grace` seconds, then abandon them."""
-        await self.stopped.wait()
-        await asyncio.sleep(self.settings.stop_grace)
-        self._abandon.set()
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with full jitter in its upper half, capped."""
-        base = min(self.settings.backoff_max, self.settings.backoff_base * 2.0 ** (attempt - 1))
-        return base / 2 + self.rng.random() * base / 2
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -303,12 +245,12 @@ class Runner:
         while True:
             if not settling and self.stopped.is_set():
                 raise _Unsettled("stopped")
-            if not await self._through_ban(interruptible=not settling):
+            if not await self.pace.through_ban(interruptible=not settling):
                 raise _Unsettled("stopped")
             try:
                 limit = self.settings.stop_grace if settling else None
-                return await self._abandonable(self.market.get_items(ids), limit=limit)
-            except _Abandoned:
+                return await self.pace.abandonable(self.market.get_items(ids), limit=limit)
+            except Abandoned:
                 raise _Unsettled("no answer after the job stopped") from None
             except RateLimited as exc:
                 if not self._rate_limited(exc):
@@ -329,11 +271,11 @@ class Runner:
                 if attempt >= self.settings.max_attempts:
                     if not settling:
                         self._pause(
-                            f"the platform keeps failing ({_message(exc)}); "
+                            f"the platform keeps failing ({message_of(exc)}); "
                             f"`shelf jobs resume {self.job.id}` later"
                         )
-                    raise _Unsettled(_message(exc)) from None
-                if not await self._wait(self._backoff(attempt), interruptible=not settling):
+                    raise _Unsettled(message_of(exc)) from None
+                if not await self.pace.wait(self.pace.backoff(attempt), interruptible=not settling):
                     raise _Unsettled("stopped") from None
 
     async def _known(self, ids: list[str]) -> dict[str, Item]:
@@ -343,7 +285,7 @@ class Runner:
 
     async def run(self) -> None:
         self._publish()
-        helpers = [asyncio.ensure_future(self._poll()), asyncio.ensure_future(self._grace())]
+        helpers = [asyncio.ensure_future(self._poll()), asyncio.ensure_future(self.pace.grace())]
         try:
             await self._pipeline()
         finally:
@@ -439,11 +381,11 @@ class Runner:
         """A non-changing call (preflight) with the read policy: None when the job stops."""
         attempt = 0
         while True:
-            if not await self._through_ban():
+            if not await self.pace.through_ban():
                 return None
             try:
                 return await fn()
-            except _Abandoned:
+            except Abandoned:
                 raise
             except RateLimited as exc:
                 if not self._rate_limited(exc):
@@ -456,17 +398,17 @@ class Runner:
                 if not isinstance(exc, MarketplaceError):
                     _log.warning("%s raised %r", what, exc, exc_info=True)
                 if attempt >= self.settings.max_attempts:
-                    self._pause(f"{what} keeps failing ({_message(exc)})")
+                    self._pause(f"{what} keeps failing ({message_of(exc)})")
                     return None
-                if not await self._wait(self._backoff(attempt)):
+                if not await self.pace.wait(self.pace.backoff(attempt)):
                     return None
 
     async def _process(self, ji: JobItem, item: Item, known: Item | None) -> None:
         try:
             reason = await self._guarded(
-                "preflight", lambda: self._abandonable(self.market.preflight(item, self.action))
+                "preflight", lambda: self.pace.abandonable(self.market.preflight(item, self.action))
             )
-        except _Abandoned:
+        except Abandoned:
             return  # nothing was sent: the item stays as it was
         if self.stopped.is_set():
             return
@@ -477,7 +419,7 @@ class Runner:
         transient = 0
         attempt = ji.attempts
         while True:
-            if not await self._through_ban():
+            if not await self.pace.through_ban():
                 # Stopped while banned: the last call (if any) was refused, nothing applied;
                 # the item stays as it is (a `sending` one is read back before any resend).
                 await self.journal.run(self.store.jobs.record_calls, calls)
@@ -492,22 +434,11 @@ class Runner:
             attempt += 1
             t0 = self.timer.clock()
             try:
-                outcome = await self._abandonable(self.market.set_status(item, self.action))
-            except _Abandoned:
+                outcome = await self.pace.abandonable(self.market.set_status(item, self.action))
+            except Abandoned:
                 # Maybe sent, maybe applied: stays `sending`, read back before any resend.
                 calls.append(
-                    JobCall(
-                        self.job.id,
-                        ji.item_id,
-                        self.timer.wall(),
-                        attempt,
-                        "set_status",
-                        "abandoned",
-                        "",
-                        "no answer before the job stopped",
-                        "",
-                        None,
-                    )
+                    abandoned_record(self.job.id, ji.item_id, at=self.timer.wall(), attempt=attempt)
                 )
                 await self.journal.run(self.store.jobs.record_calls, calls)
                 return
@@ -565,7 +496,7 @@ class Runner:
         if transient < self.settings.max_attempts and not cancelling:
             await self.journal.run(self.store.jobs.record_calls, calls)
             calls.clear()
-            await self._wait(self._backoff(transient))
+            await self.pace.wait(self.pace.backoff(transient))
         settling = self.halt is not None and self.halt.kind == "cancel"
         if self.stopped.is_set() and not settling:
             await self.journal.run(self.store.jobs.record_calls, calls)
@@ -590,7 +521,7 @@ class Runner:
             return Outcome.failed("not_found", NOT_FOUND)
         if now.status is self.target:
             return _ok(
-                f"applied; the answer was lost ({_message(exc)}) and the read-back confirms it",
+                f"applied; the answer was lost ({message_of(exc)}) and the read-back confirms it",
                 item=now,
             )
         if settling:
@@ -598,7 +529,8 @@ class Runner:
         if transient >= self.settings.max_attempts:
             code = getattr(exc, "code", "") or "transient"
             return Outcome.failed(
-                code, f"gave up after {transient} attempts: {_message(exc)} (read back: unchanged)"
+                code,
+                f"gave up after {transient} attempts: {message_of(exc)} (read back: unchanged)",
             )
         return now
 
@@ -617,107 +549,23 @@ class Runner:
         self,
         ji: JobItem,
         call: str,
-        result: Outcome | Exception | None = None,
+        result: Outcome | BaseException | None = None,
         attempt: int = 0,
         t0: float | None = None,
         *,
         found: Item | None = None,
     ) -> JobCall:
         ms = int((self.timer.clock() - t0) * 1000) if t0 is not None else None
-        if call == "read_back" and result is None:
-            if found is None:
-                outcome, message = "not_found", NOT_FOUND
-            else:
-                outcome = "applied" if found.status is self.target else "unchanged"
-                message = f"{found.status.value} {found.raw_status}".strip()
-            return JobCall(
-                self.job.id,
-                ji.item_id,
-                self.timer.wall(),
-                attempt,
-                call,
-                outcome,
-                "",
-                message,
-                "",
-                ms,
-            )
-        if isinstance(result, Outcome):
-            return JobCall(
-                self.job.id,
-                ji.item_id,
-                self.timer.wall(),
-                attempt,
-                call,
-                result.kind.value,
-                result.code,
-                result.message,
-                result.request_id,
-                ms,
-            )
-        if isinstance(result, MarketplaceError):
-            kind = {
-                RateLimited: "rate_limited",
-                QuotaExhausted: "quota",
-                AuthExpired: "sign_in",
-            }.get(type(result))
-            if kind is None:
-                kind = "rejected" if isinstance(result, Rejected) else "transient"
-            return JobCall(
-                self.job.id,
-                ji.item_id,
-                self.timer.wall(),
-                attempt,
-                call,
-                kind,
-                result.code,
-                result.message,
-                result.request_id,
-                ms,
-            )
-        message = _message(result) if isinstance(result, Exception) else ""
-        return JobCall(
+        return call_record(
             self.job.id,
             ji.item_id,
-            self.timer.wall(),
-            attempt,
-            call,
-            "error",
-            "",
-            message,
-            "",
-            ms,
-        )
-
-    def _updated_row(self, outcome: Outcome, fresh: Item | None, known: Item | None) -> Item | None:
-        """The item row to store with the outcome: the store's row with the state fields the
-        platform just told us (other fields, such as lock windows, stay as sync wrote them)."""
-        base = known or fresh
-        if base is None:
-            return None
-        now = _now(self.timer)
-        if outcome.kind is OutcomeKind.OK and (fresh is None or fresh.status is not self.target):
-            reason = Reason.SELLER if self.action is Action.DELIST else Reason.NONE
-            return dataclasses.replace(
-                base,
-                status=self.target,
-                reason=reason,
-                modified=now,
-                listed_at=now if self.target is Status.ACTIVE else base.listed_at,
-                delisted_at=now if self.target is Status.INACTIVE else base.delisted_at,
-            )
-        if fresh is None or known is None:
-            return fresh
-        return dataclasses.replace(
-            known,
-            status=fresh.status,
-            reason=fresh.reason,
-            raw_status=fresh.raw_status or known.raw_status,
-            raw_sub_status=fresh.raw_sub_status,
-            stock=fresh.stock,
-            modified=fresh.modified or known.modified,
-            listed_at=fresh.listed_at or known.listed_at,
-            delisted_at=fresh.delisted_at or known.delisted_at,
+            at=self.timer.wall(),
+            call=call,
+            attempt=attempt,
+            ms=ms,
+            result=result,
+            target=self.target,
+            found=found,
         )
 
     async def _finish(
@@ -729,28 +577,8 @@ class Runner:
         *,
         calls: list[JobCall] | None = None,
     ) -> None:
-        row = self._updated_row(outcome, fresh, known)
-        snapshot = ji.snapshot if self.action in (Action.DELIST, Action.CLOSE) else None
-        if snapshot is None and known is not None and self.action is not Action.LIST:
-            from shelf_tui.store.jobs import item_snapshot
-
-            snapshot = item_snapshot(known)
-        event = Event(
-            shop=self.job.shop,
-            actor=self.job.actor,
-            action=self.job.action,
-            item_id=ji.item_id,
-            reason=ji.reason or self.job.reason,
-            job_id=self.job.id,
-            outcome=outcome.kind.value,
-            code=outcome.code,
-            message=outcome.message,
-            request_id=outcome.request_id,
-            before={"status": ji.prev_status, "reason": ji.prev_reason},
-            after={"status": row.status.value, "reason": row.reason.value} if row else None,
-            snapshot=snapshot,
-            at=int(self.timer.wall()),
-        )
+        row = stored_row(self.action, outcome, fresh, known, _now(self.timer))
+        event = outcome_event(self.job, ji, outcome, row, known, at=int(self.timer.wall()))
         done = await self.journal.run(
             self.store.jobs.finish_item,
             self.job.id,
@@ -852,16 +680,12 @@ class Runner:
                     self.job.id,
                     ji.item_id,
                     Outcome.skipped(CANCELLED_BEFORE_SENDING),
-                    event=Event(
-                        shop=self.job.shop,
-                        actor=self.job.actor,
-                        action=self.job.action,
-                        item_id=ji.item_id,
-                        reason=ji.reason or self.job.reason,
-                        job_id=self.job.id,
-                        outcome=OutcomeKind.SKIPPED.value,
-                        message=CANCELLED_BEFORE_SENDING,
-                        before={"status": ji.prev_status, "reason": ji.prev_reason},
+                    event=outcome_event(
+                        self.job,
+                        ji,
+                        Outcome.skipped(CANCELLED_BEFORE_SENDING),
+                        None,
+                        None,
                         at=wall,
                     ),
                     owner=self.owner,
@@ -886,12 +710,6 @@ class Runner:
 
 def _ok(message: str, item: Item | None = None) -> Outcome:
     return Outcome(OutcomeKind.OK, message=message, item=item)
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, MarketplaceError):
-        return exc.message
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _now(timer: Timer) -> datetime:
