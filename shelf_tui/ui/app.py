@@ -69,7 +69,7 @@ class ShelfApp(App[int]):
         self.push_screen(BrowserScreen(self.session, block=self._block))
         self.call_after_refresh(self._request_alert_count)  # after the first rows
         if self.sync_on_open and self.session.sync is not None:
-            self.call_after_refresh(self.action_sync)
+            self.call_after_refresh(self._sync_on_open)
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -132,6 +132,11 @@ class ShelfApp(App[int]):
 
         if not isinstance(self.screen, AlertsScreen):
             self.push_screen(AlertsScreen(self.session))
+
+    def _sync_on_open(self) -> None:
+        """Sync at start if there is anything to sync (a new home says so on screen)."""
+        if self.session.sync is not None and list(self.session.sync.shops()):
+            self.action_sync()
 
     def action_sync(self) -> None:
         """Sync every shop in the background; the UI keeps answering keys meanwhile."""
