@@ -469,6 +469,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self._request_flags(block)
             self._request_visible()
             self.refresh()
+            self.call_after_refresh(self._prerender)
 
         self.session.submit(self._view_task(run, done, priority, ("block", view.key, number)))
 
@@ -608,6 +609,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         target = self.cursor + direction * height
         self.scroll_to(y=self.scroll_y + direction * height, animate=False, immediate=True)
         self._move_to(target)
+        self.call_after_refresh(self._prerender)
 
     def action_jump(self, where: int) -> None:
         if where < 0 and self.total is None:
@@ -691,10 +693,18 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._relayout(width)
         if index >= self.row_count:
             return self._empty_line(y, width, base)
-        found = self._row(index)
-        if found is None:
+        strip = self._row_strip(index, width, base)
+        if strip is None:
             self._request_visible()
             return cols_mod.placeholder_strip(width, self._style("_placeholder"))
+        return strip
+
+    def _row_strip(self, index: int, width: int, base: Style) -> Strip | None:
+        """The row at `index` drawn (from the strip cache when it is there); None while its
+        block is loading."""
+        found = self._row(index)
+        if found is None:
+            return None
         block, offset = found
         marked = bool(block.marked[offset]) if block.marked else False
         cursor = index == self.cursor
@@ -723,6 +733,18 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
             )
             self._strips[key] = strip
         return strip
+
+    def _prerender(self) -> None:
+        """Draw the screenfuls above and below into the strip cache while the seller reads
+        this one, so a page-down only has to hand Textual finished rows."""
+        width = self._layout_width
+        if not width or not self._layout:
+            return
+        base = self._style("_base")
+        top, height = int(self.scroll_y), self.size.height
+        for index in range(max(0, top - height), min(self.row_count, top + 2 * height)):
+            if not top <= index < top + height:
+                self._row_strip(index, width, base)
 
     def _empty_line(self, y: int, width: int, base: Style) -> Strip:
         message = ""
