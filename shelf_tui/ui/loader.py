@@ -53,6 +53,8 @@ class Task:
     view_key: Any = None
     retries: int = field(default=0)
     yielded: bool = field(default=False)
+    #: Rows missing from the screen: a running count steps aside for it.
+    urgent: bool = False
 
 
 class Finished(Message):
@@ -119,7 +121,7 @@ class Loader:
                 self._idle.clear()
             running = self._running
             if (
-                task.priority <= VISIBLE
+                task.urgent
                 and running is not None
                 and running.interruptible
                 and running.priority > VISIBLE

@@ -142,7 +142,7 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._previous_rows = 0  # during an in-place refresh: the old count, until the new
         self.cursor = 0
         self.mark_counts: MarkCounts | None = None
-        self.loading_sort = False
+        self.loading_sort: str | None = None  # a sort column whose index is being built
         self._blocks: LRUCache[tuple[Any, int], Block] = LRUCache(256)
         self._fallback: tuple[Any, ...] | None = None
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
@@ -189,12 +189,13 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         if sort.index_sql is None:
             self._set_view(View(self.view.where, sort, self.session.generation))
             return
-        self.loading_sort = True
+        self.loading_sort = sort.column
         self.post_message(self.Changed(self))
         items = self.session.items
 
         def done(_: None) -> None:
-            self.loading_sort = False
+            if self.loading_sort == sort.column:
+                self.loading_sort = None
             self._set_view(View(self.view.where, sort, self.session.generation))
 
         self.session.submit(
@@ -246,14 +247,9 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
                 parts.append(f"{fmt.count(counts.hidden)} hidden by filter")
         if self._anchor is not None:
             parts.append("range: move, v to mark")
+        if self.loading_sort is not None:
+            parts.append(f"sorting by {self.loading_sort.replace('_', ' ')}…")
         return " · ".join(parts)
-
-    @property
-    def sort_label(self) -> str:
-        arrow = "▼" if self.view.sort.descending else "▲"
-        return f"sort {self.view.sort.column}{arrow}" + (
-            " (indexing…)" if self.loading_sort else ""
-        )
 
     def data_changed(self) -> None:
         """The store changed (sync): re-read in place, keep the cursor's item under it."""
@@ -471,7 +467,9 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh()
             self.call_after_refresh(self._prerender)
 
-        self.session.submit(self._view_task(run, done, priority, ("block", view.key, number)))
+        task = self._view_task(run, done, priority, ("block", view.key, number))
+        task.urgent = priority == VISIBLE
+        self.session.submit(task)
 
     def _request_flags(self, block: Block) -> None:
         key = ("flags", block.view, block.number, self.session.mark_seq)
@@ -592,7 +590,8 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
     # -- sorting ------------------------------------------------------------------------
 
     def action_next_sort(self) -> None:
-        current = SORTS.index(self.view.sort.column)
+        # Pressed again while an index builds: move on from the sort on its way.
+        current = SORTS.index(self.loading_sort or self.view.sort.column)
         column = SORTS[(current + 1) % len(SORTS)]
         self.set_sort(Sort(column, column in _NEWEST_FIRST))
 
