@@ -26,6 +26,8 @@ TERMS: list[tuple[str, str]] = [
     ("modified:<7d", f"modified > {NOW - 7 * 86400}"),
     ("deadline:<24h", f"deadline IS NOT NULL AND deadline < {NOW + 86400}"),
     ("locked:yes", f"locked_until IS NOT NULL AND locked_until > {NOW}"),
+    ("!locked:yes", f"NOT (locked_until IS NOT NULL AND locked_until > {NOW})"),
+    ("!deadline:<24h", f"NOT (deadline IS NOT NULL AND deadline < {NOW + 86400})"),
     ("dress", _TEXT),
     ("!dress", f"NOT {_TEXT}"),
 ]
