@@ -87,6 +87,12 @@ async def test_typed_filter_applies_on_enter_and_esc_clears(
         await settle(pilot)
         assert table(app).total == 60
         assert app.screen.query_one("#filter").input.value == ""
+        # esc from the table clears too
+        await apply_filter(pilot, "reason:violation")
+        assert table(app).has_focus and table(app).total == len(violations)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table(app).total == 60
 
 
 async def test_a_syntax_error_shows_one_line_and_keeps_the_text(

@@ -24,6 +24,7 @@ class BrowserScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="items.filter", key_display="/"),
         Binding("f", "quick_filter", "Quick filters", id="items.quick_filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="items.clear_filter"),
     ]
 
     def __init__(self, session: Session, *, block: int | None = None) -> None:
@@ -84,6 +85,11 @@ class BrowserScreen(Screen[None]):
 
     def action_filter(self) -> None:
         self.filter_bar.open()
+
+    def action_clear_filter(self) -> None:
+        """esc from the table: back to every item (marks stay)."""
+        if self.filter_bar.applied or self.filter_bar.error:
+            self.filter_bar.apply("")
 
     def action_quick_filter(self) -> None:
         def chosen(text: str | None) -> None:
