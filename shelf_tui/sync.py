@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +34,7 @@ from shelf_tui import logs
 from shelf_tui.domain import Item, Reason, Status, from_epoch, to_epoch
 from shelf_tui.marketplaces import Marketplace
 from shelf_tui.store import Event, Store
-from shelf_tui.store.items import COLUMNS, item_to_row
+from shelf_tui.store.items import COLUMNS, item_to_row, row_to_item
 
 #: Items per write transaction (a first sync of a shop uses bigger ones).
 BATCH = 2_000
@@ -44,6 +44,9 @@ FIRST_BATCH = 20_000
 MARGIN = timedelta(minutes=5)
 ACTOR = "platform"
 _SYNCED = COLUMNS.index("synced_at")
+_LOCKED = COLUMNS.index("locked_until")
+_LOCK_MESSAGE = COLUMNS.index("lock_message")
+_SELECT_ROWS = f"SELECT {', '.join(COLUMNS)} FROM items WHERE shop = ? AND item_id IN"
 
 log = logs.get("sync")
 
@@ -210,39 +213,60 @@ class _Run:
     def write(self, items: Sequence[Item]) -> None:
         if not items:
             return
+        rows = self._rows(items)
         if self.bulk:
             # A shop's first sync: nothing to compare with, nothing to tell.
-            self.store.items.upsert_rows(self._rows(items), bulk=False)
+            self.store.items.upsert_rows(rows, bulk=False)
             self.written += len(items)
             self.new += len(items)
             return
+        events: list[Event] = []
         with self.store.conn.transaction():
-            before = self.store.items.get_many(self.shop, [i.item_id for i in items])
-            merged = [self._keep(i, before.get(i.item_id)) for i in items]
-            self.store.items.upsert_rows(self._rows(merged), bulk=False)
-            events = []
-            for item in merged:
-                old = before.get(item.item_id)
-                if old is None:
+            before = self._stored_rows([row[1] for row in rows])
+            todo = []
+            for item, row in zip(items, rows, strict=True):
+                old = before.get(row[1])
+                if old is not None:
+                    row = self._keep(row, old)
+                    if _same(old, row):
+                        continue  # a daily resync rewrites nothing and decodes nothing
+                todo.append(row)
+                old_item = None if old is None else row_to_item(old)
+                if old_item is None:
                     self.new += 1
-                elif _differs(old, item):
+                elif _differs(old_item, item):
                     self.changed += 1
                 if not self.quiet:
-                    event = change_event(old, item)
+                    event = change_event(old_item, item)
                     if event is not None:
                         events.append(event)
+            self.store.items.upsert_rows(todo, bulk=False)
             self.store.events.append_many(events)
         self.events += len(events)
         self.written += len(items)
 
-    def _keep(self, item: Item, old: Item | None) -> Item:
+    def _stored_rows(self, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """The stored rows of these items, as the raw tuples `item_to_row` makes: comparing
+        tuples is what keeps a resync of unchanged items cheap."""
+        out: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found = self.store.conn.query(
+                f"{_SELECT_ROWS} ({','.join('?' * len(chunk))})", (self.shop, *chunk)
+            )
+            for row in found:
+                values = tuple(row)
+                out[values[1]] = values
+        return out
+
+    def _keep(self, row: tuple[Any, ...], old: tuple[Any, ...]) -> tuple[Any, ...]:
         """What a listing cannot know but the store learnt: a promotion lock found by a
         preflight stays until it ends (TOP lists no locks, §1.5)."""
-        if old is None or item.locked_until is not None or old.locked_until is None:
-            return item
-        if (to_epoch(old.locked_until) or 0) <= self.now:
-            return item
-        return replace(item, locked_until=old.locked_until, lock_message=old.lock_message)
+        if row[_LOCKED] is not None or old[_LOCKED] is None or old[_LOCKED] <= self.now:
+            return row
+        out = list(row)
+        out[_LOCKED], out[_LOCK_MESSAGE] = old[_LOCKED], old[_LOCK_MESSAGE]
+        return tuple(out)
 
     def mark_missing(self) -> int:
         """After a complete full sync: items the platform no longer lists are deleted."""
@@ -283,6 +307,11 @@ class _Run:
             self.store.events.append_many(events)
         self.events += len(events)
         return len(gone)
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """Equal rows but for the sync time."""
+    return old[:_SYNCED] == new[:_SYNCED] and old[_SYNCED + 1 :] == new[_SYNCED + 1 :]
 
 
 def _differs(old: Item, new: Item) -> bool:
