@@ -96,7 +96,7 @@ class MercadoLibreMarketplace(Connector):
         read_batch=MULTIGET,
         default_rate=10.0,
     )
-    concurrency = 8
+    concurrency = 4
     #: Offset paging stops silently here (§2.2, gotcha 14).
     offset_window = OFFSET_WINDOW
     #: Ids per scroll page (§2.2: at most 100).
