@@ -2,9 +2,9 @@
 
 The order of a job's life, and why:
 1. The caller has claimed the job (store.jobs.claim): no second process can run it.
-2. A reader walks the pending items (`sending` ones first by position, then `queued`) in
-   batches of the platform's read size and reads each batch back from the platform
-   (check-before-act). An item found `sending` (a crash, a lost answer) that is already in the
+2. A reader walks the pending items (`queued`, and `sending` ones left by a crash or a lost
+   answer) in journal order, in batches of the platform's read size, and reads each batch
+   from the platform (check-before-act). An item found `sending` that is already in the
    target state was applied: it ends `ok` without a second call. An item already in the target
    state ends `already`; one the fresh state blocks ends `skipped` with the reason.
 3. Workers (bounded by `concurrency`) take the rest: the connector's preflight (promotion
@@ -355,6 +355,10 @@ class Runner:
             else:
                 await self._finish(ji, Outcome.already(f"already {self.target.value}"), item, known)
             return
+        if ji.state is ItemState.SENDING:  # the evidence: read back, not applied
+            await self.journal.run(
+                self.store.jobs.record_calls, [self._call(ji, "read_back", found=item)]
+            )
         j = judge(item, self.action, self.platform, _now(self.timer), locks=False)
         if j.verdict is Verdict.ALREADY:
             await self._finish(ji, Outcome.already(j.detail), item, known)
@@ -385,7 +389,7 @@ class Runner:
                 return None
             try:
                 return await fn()
-            except Abandoned:
+            except (Abandoned, Rejected):
                 raise
             except RateLimited as exc:
                 if not self._rate_limited(exc):
@@ -410,6 +414,10 @@ class Runner:
             )
         except Abandoned:
             return  # nothing was sent: the item stays as it was
+        except Rejected as exc:  # e.g. the rule lookup says the item does not exist
+            failed = Outcome.failed(exc.code or "rejected", exc.message, exc.request_id)
+            await self._finish(ji, failed, item, known)
+            return
         if self.stopped.is_set():
             return
         if reason:
@@ -525,7 +533,7 @@ class Runner:
                 item=now,
             )
         if settling:
-            return Outcome.skipped(f"{CANCELLED_BEFORE_SENDING} again (read back: unchanged)")
+            return Outcome.skipped("cancelled before resending (the lost call did not apply)")
         if transient >= self.settings.max_attempts:
             code = getattr(exc, "code", "") or "transient"
             return Outcome.failed(

@@ -70,7 +70,7 @@ class FakePlatform:
         self.time = time or FakeTime()
         self.script: dict[str, deque[Any]] = defaultdict(deque)
         self.read_faults: deque[BaseException] = deque()
-        self.skip: dict[str, str] = {}
+        self.skip: dict[str, Any] = {}
         self.calls: list[Call] = []
         self.changes: Counter[str] = Counter()
         self.on_call: Callable[[Call], Any] | None = None
@@ -135,7 +135,10 @@ class FakeMarket(Marketplace):
 
     async def preflight(self, item: Item, action: Action) -> str | None:
         assert item.shop == self.shop_name, "an item was sent through another shop's connector"
-        return self.p.skip.get(item.item_id)
+        answer = self.p.skip.get(item.item_id)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
     async def set_status(self, item: Item, action: Action) -> Outcome:
         assert item.shop == self.shop_name, "an item was sent through another shop's connector"

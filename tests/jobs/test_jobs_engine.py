@@ -454,3 +454,16 @@ async def test_the_async_doors_give_the_same_results(
     assert result.job.ok == 2
     undo = await engine.aundo_plan(sub.jobs[0].id)
     assert undo.restorable == 2
+
+
+async def test_a_preflight_refusal_fails_that_item_without_pausing_the_job(
+    engine: JobEngine, store: Store, platform: FakePlatform
+) -> None:
+    from shelf_tui.marketplaces.errors import NotFound
+
+    platform.skip["101"] = NotFound("isv.item-not-exist: 商品不存在", code="15:isv.item-not-exist")
+    [result] = await delist(engine, ids(100, 101, 102))
+    assert result.job.state is JobState.DONE and (result.job.ok, result.job.failed) == (2, 1)
+    failed = store.jobs.item(result.job.id, "101")
+    assert failed is not None and failed.code == "15:isv.item-not-exist"
+    assert platform.sent("101") == 0
