@@ -500,6 +500,9 @@ def _resume(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
     import asyncio
 
     engine = _engine(ctx)
+    job = engine.store.jobs.get(job_id)
+    if job is not None and job.resume_at is not None and job.resume_at > time.time():
+        _err(f"shelf: note: job {job_id} was told to wait until {_iso(job.resume_at)}; trying now")
     results, stopped = asyncio.run(_run_jobs(engine, [job_id]))
     return _finish(ctx.store(), results, stopped)
 
