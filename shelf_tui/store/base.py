@@ -22,6 +22,8 @@ class Connection:
         self.lock = threading.RLock()
         self.db = sqlite_utils.Database(conn)
         self._depth = 0
+        # Read-only opens set query_only (db.connect): such a connection never writes.
+        self.readonly = bool(conn.execute("PRAGMA query_only").fetchone()[0])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -79,6 +79,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
         )
         conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA query_only = ON")
         return conn
     existed = path.exists()
     if existed:

@@ -240,6 +240,7 @@ class Items:
 
     def __init__(self, conn: Connection) -> None:
         self._c = conn
+        self._ensured: set[str] = set()
 
     # -- writes -------------------------------------------------------------------------
 
@@ -401,7 +402,8 @@ class Items:
         shops: Sequence[str] | None = None,
     ) -> int:
         sql = self.where(flt, now=now, shops=shops)
-        return int(self._c.scalar(f"SELECT count(*) FROM items WHERE {sql.where}", sql.params))
+        query = f"SELECT count(*) FROM {sql.table} WHERE {sql.where}"
+        return int(self._c.scalar(query, sql.params))
 
     def counts_by(
         self, column: str, flt: Filter | str | None = None, *, now: int | None = None
@@ -411,22 +413,40 @@ class Items:
             raise ValueError(f"cannot group by {column!r}")
         sql = self.where(flt, now=now)
         rows = self._c.query(
-            f"SELECT {column}, count(*) FROM items WHERE {sql.where} GROUP BY {column}", sql.params
+            f"SELECT {column}, count(*) FROM {sql.table} WHERE {sql.where} GROUP BY {column}",
+            sql.params,
         )
         return {r[0]: int(r[1]) for r in rows}
 
     def ensure_sort(self, sort: Sort) -> None:
-        """Create the index a sort order needs, once (about a second at a million rows)."""
-        if sort.index_sql is not None:
+        """Create the index a sort order needs, once (about a second at a million rows).
+
+        Checked by a read first and remembered, so paging never opens a write transaction
+        (which would wait behind a sync). On a read-only connection a missing index is left
+        missing: the sort still works, only slower."""
+        if sort.index_sql is None or sort.column in self._ensured:
+            return
+        name = sort.index_sql.split(" ON ")[0].split()[-1]
+        exists = self._c.scalar(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+        )
+        if not exists and not self._c.readonly:
             with self._c.transaction() as raw:
                 raw.execute(sort.index_sql)
+        self._ensured.add(sort.column)
 
     def _select_page(
-        self, sort: Sort, clause: str, params: list[Any], order: str, tail: str
+        self,
+        sort: Sort,
+        clause: str,
+        params: list[Any],
+        order: str,
+        tail: str,
+        table: str = "items",
     ) -> Page:
         n = len(sort.keys)
         rows = self._c.query(
-            f"SELECT {', '.join(sort.keys)}, {_SELECT} FROM items WHERE {clause} "
+            f"SELECT {', '.join(sort.keys)}, {_SELECT} FROM {table} WHERE {clause} "
             f"ORDER BY {order} {tail}",
             params,
         )
@@ -460,7 +480,9 @@ class Items:
                 f"({clause}) AND ({', '.join(sort.keys)}) {op} ({', '.join('?' * len(cursor))})"
             )
             params.extend(cursor)
-        page = self._select_page(sort, clause, [*params, limit], sort.order_by(reverse), "LIMIT ?")
+        page = self._select_page(
+            sort, clause, [*params, limit], sort.order_by(reverse), "LIMIT ?", sql.table
+        )
         if reverse:
             page.items.reverse()
             page.rowids.reverse()
@@ -484,7 +506,7 @@ class Items:
         self.ensure_sort(sort)
         sql = where if where is not None else self.where(flt, now=now)
         inner = (
-            f"items.rowid IN (SELECT items.rowid FROM items WHERE {sql.where} "
+            f"items.rowid IN (SELECT items.rowid FROM {sql.table} WHERE {sql.where} "
             f"ORDER BY {sort.order_by()} LIMIT ? OFFSET ?)"
         )
         return self._select_page(
@@ -505,7 +527,8 @@ class Items:
         with self._c.lock:
             return list(
                 self._c.raw.execute(
-                    f"SELECT shop, item_id FROM items WHERE {sql.where} ORDER BY shop, item_id",
+                    f"SELECT shop, item_id FROM {sql.table} WHERE {sql.where} "
+                    "ORDER BY shop, item_id",
                     sql.params,
                 )
             )

@@ -88,7 +88,7 @@ class MarkStore:
                 statements.append(
                     (
                         "INSERT OR IGNORE INTO temp.mark_add(shop, item_id) "
-                        f"SELECT shop, item_id FROM items WHERE {op.where.where}",
+                        f"SELECT shop, item_id FROM {op.where.table} WHERE {op.where.where}",
                         op.where.params,
                     )
                 )
@@ -142,7 +142,7 @@ class MarkStore:
         clause = " OR ".join(parts)
         if self._removed:
             clause = f"({clause}) AND NOT {_IN_DEL}"
-        return Sql(clause, tuple(params))
+        return Sql(clause, tuple(params), any(p.scan for p in self._predicates))
 
     def counts(self, view_where: Sql) -> MarkCounts:
         """Marked items, and marked items the view's filter hides (marked AND NOT filter)."""
@@ -153,6 +153,7 @@ class MarkStore:
         hidden_where = Sql(
             f"({marked.where}) AND NOT COALESCE(({view_where.where}), 0)",
             (*marked.params, *view_where.params),
+            scan=True,  # a negated filter: no index narrows it
         )
         if not self._predicates and not self._removed:
             # Only explicit keys: walk the (small) key table, not the catalog.
@@ -167,7 +168,9 @@ class MarkStore:
                 )
             )
             return MarkCounts(total, hidden, self.seq)
-        total = int(conn.scalar(f"SELECT count(*) FROM items WHERE {marked.where}", marked.params))
+        total = int(
+            conn.scalar(f"SELECT count(*) FROM {marked.table} WHERE {marked.where}", marked.params)
+        )
         if view_where.where == "1" or (
             self._predicates == [view_where] and not self._explicit and not self._removed
         ):
@@ -175,7 +178,8 @@ class MarkStore:
         else:
             hidden = int(
                 conn.scalar(
-                    f"SELECT count(*) FROM items WHERE {hidden_where.where}", hidden_where.params
+                    f"SELECT count(*) FROM {hidden_where.table} WHERE {hidden_where.where}",
+                    hidden_where.params,
                 )
             )
         return MarkCounts(total, hidden, self.seq)
@@ -189,7 +193,8 @@ class MarkStore:
         marked = self.where()
         with self._store.conn.lock:
             cur = self._store.conn.raw.execute(
-                f"SELECT shop, item_id FROM items WHERE {marked.where} ORDER BY shop, item_id",
+                f"SELECT shop, item_id FROM {marked.table} WHERE {marked.where} "
+                "ORDER BY shop, item_id",
                 marked.params,
             )
             for shop, item_id in cur:

@@ -114,7 +114,9 @@ def fetch_block(
 
 
 def count(store: Store, where: Sql) -> int:
-    return int(store.conn.scalar(f"SELECT count(*) FROM items WHERE {where.where}", where.params))
+    return int(
+        store.conn.scalar(f"SELECT count(*) FROM {where.table} WHERE {where.where}", where.params)
+    )
 
 
 def locate(store: Store, view: View, shop: str, item_id: str) -> int | None:
@@ -131,7 +133,7 @@ def locate(store: Store, view: View, shop: str, item_id: str) -> int | None:
     op = ">" if view.sort.descending else "<"
     return int(
         store.conn.scalar(
-            f"SELECT count(*) FROM items WHERE ({view.where.where}) "
+            f"SELECT count(*) FROM {view.where.table} WHERE ({view.where.where}) "
             f"AND ({keys}) {op} ({', '.join('?' * len(cursor))})",
             (*view.where.params, *cursor),
         )
