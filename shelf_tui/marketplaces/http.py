@@ -9,9 +9,7 @@ name the platform and the operation, never a URL with its query, a token or a si
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,12 +18,6 @@ import httpx
 from shelf_tui import logs
 from shelf_tui.marketplaces.errors import MalformedResponse, Rejected, Transient
 from shelf_tui.marketplaces.throttle import Throttle
-
-# httpcore runs `import sniffio` on every request; when sniffio is not installed (anyio 4 no
-# longer pulls it in) each failed import walks sys.path again: ~0.15 ms a request, 20% of a
-# Mercado Libre sync. Recording the absence makes the failure immediate, with the same result.
-if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 #: Connect fast, but give a slow page of 200 items time to arrive.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
