@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("sandbox", cmd_sandbox, "serve the built-in marketplace sandbox on 127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     p.add_argument("--items", type=int, default=200, metavar="N", help="items per shop (200)")
-    p.add_argument("--seed", type=int, default=1, metavar="S", help="catalog and fault seed")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="catalog and fault seed (0)")
     p.add_argument(
         "--faults",
         metavar="SPEC",

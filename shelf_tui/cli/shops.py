@@ -177,8 +177,11 @@ def cmd_shop_add(ctx: Context, args: argparse.Namespace) -> int:
     except BaseException:
         tokens.remove(args.name)
         raise
-    where = fields["site"] or fields["region"] or "default endpoints"
-    print(f"added shop {args.name} ({Platform(args.platform).label}, {where})")
+    parts = [Platform(args.platform).label]
+    if fields["site"] or fields["region"]:
+        parts.append(fields["site"] or fields["region"])
+    parts.append(f"gateway {fields['gateway']}" if fields["gateway"] else "default endpoints")
+    print(f"added shop {args.name} ({', '.join(parts)})")
     print(f"next: shelf login {args.name}")
     return EXIT_OK
 
