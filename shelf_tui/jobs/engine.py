@@ -304,6 +304,14 @@ class JobEngine:
             raise UnknownJob(job_id)
         return job
 
+    def failed_keys(self, job_id: int) -> list[Key]:
+        """(shop, item id) of a job's failed items: the pane's "mark failed in the browser"."""
+        job = self._job(job_id)
+        return [
+            (job.shop, ji.item_id)
+            for ji in self.store.jobs.items(job_id, states=[ItemState.FAILED])
+        ]
+
     def handle(self, job_id: int) -> JobHandle | None:
         return self._handles.get(job_id)
 

@@ -309,6 +309,7 @@ async def test_retry_failed_is_a_new_job_over_the_failed_items(
     assert retry is not None and retry.parent_id == first.job.id
     assert [i.item_id for i in store.jobs.items(retry.id)] == ["101", "103"]
     assert retry.reason == "IP complaint (TRO)"
+    assert engine.failed_keys(first.job.id) == [("tb", "101"), ("tb", "103")]
     result = await engine.run(retry.id)
     assert result.job.ok == 2
     assert engine.retry_failed(retry.id) is None
