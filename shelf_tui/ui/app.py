@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from shelf_tui import logs
 from shelf_tui.config import Config
 from shelf_tui.domain import utcnow
+from shelf_tui.paths import Paths
 from shelf_tui.store import Store
 from shelf_tui.ui import fmt
 from shelf_tui.ui.loader import BACKGROUND, Finished, Loader, Task
@@ -42,11 +43,21 @@ class ShelfApp(App[int]):
         Binding("a", "alerts", "Alerts", id="app.alerts"),
         Binding("r,ctrl+r", "sync", "Sync", id="app.sync"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("R", "rules", "Rules", id="app.rules", show=False),
+        Binding("I", "report", "Report", id="app.report", show=False),
     ]
 
-    def __init__(self, session: Session, *, sync_on_open: bool, block: int | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        sync_on_open: bool,
+        block: int | None = None,
+        paths: Paths | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
+        self.paths = paths
         self.sync_on_open = sync_on_open
         self._block = block
         self.alert_count: int | None = None
@@ -133,6 +144,20 @@ class ShelfApp(App[int]):
         if not isinstance(self.screen, AlertsScreen):
             self.push_screen(AlertsScreen(self.session))
 
+    def action_rules(self) -> None:
+        from shelf_tui.ui.rulesio import RulesPlace
+        from shelf_tui.ui.screens.rules import RulesScreen
+
+        if not isinstance(self.screen, RulesScreen):
+            place = RulesPlace.from_paths(self.paths) if self.paths else None
+            self.push_screen(RulesScreen(self.session, place))
+
+    def action_report(self) -> None:
+        from shelf_tui.ui.screens.report import ReportScreen
+
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen(self.session))
+
     def _sync_on_open(self) -> None:
         """Sync at start if there is anything to sync (a new home says so on screen)."""
         if self.session.sync is not None and list(self.session.sync.shops()):
@@ -206,14 +231,16 @@ def make_app(
     read_only: bool = False,
     sync_on_open: bool | None = None,
     block: int | None = None,
+    paths: Paths | None = None,
 ) -> ShelfApp:
     """The console over `store`.
 
     `sync` pulls catalogs (None: the sync key explains there is nothing to sync); `clock`
     is the console's "now" (deadlines, ages, `modified:<7d`); `sync_on_open` defaults to
     `config.ui.sync_on_open`; `block` (rows per read) is for tests that want many blocks.
+    `paths` is the home: rules.toml and the rules run lock (the rules screen).
     """
     config = config or Config()
     session = Session.open(store, clock=clock, config=config, read_only=read_only, sync=sync)
     on_open = config.ui.sync_on_open if sync_on_open is None else sync_on_open
-    return ShelfApp(session, sync_on_open=on_open, block=block)
+    return ShelfApp(session, sync_on_open=on_open, block=block, paths=paths)
