@@ -5,8 +5,9 @@ checked before anything else, so with no usable keyring these commands exit 3 wi
 and write nothing (shelf's own log excepted).
 
 Signing in: `shelf login NAME --token-stdin` takes an access token (and an optional refresh
-token on the second line). The interactive OAuth flow (URL + QR code, pasted code) plugs in
-at `interactive_login`, on top of `auth.authorize_url` and `auth.sign_in_with_code`.
+token on the second line); `shelf login NAME` runs the OAuth flow of auth/flow.py (URL + QR
+code, then the pasted code or redirect URL, or Temu's token), reading stdin when it is not a
+terminal.
 """
 
 from __future__ import annotations
@@ -333,14 +334,133 @@ def _read_tokens() -> tuple[str, str]:
 
 
 def interactive_login(ctx: Context, args: argparse.Namespace) -> int:
-    """The OAuth sign-in (authorize URL + QR code, paste the code or the redirect URL).
+    """`shelf login NAME`: the authorize URL and its QR code on stderr, then the code, the
+    redirect URL or (Temu) the token from stdin, a terminal or a pipe alike. With a redirect
+    URI on this machine, the browser's redirect is caught too (auth/loopback.py).
 
-    Built on `auth.authorize_url` and `auth.sign_in_with_code`; the screen and prompts come
-    with the sign-in issue. Until then, say what works today."""
-    raise UsageError(
-        f"interactive sign-in is not available yet: pipe a token instead, "
-        f"e.g. `printf '%s\\n' \"$TOKEN\" | shelf login {args.name} --token-stdin`"
+    The keyring is checked first: with none usable, exit 3 and nothing is written (shelf's
+    own log excepted). A wrong or missing `state` is exit 2 with nothing sent."""
+    import asyncio
+    import time
+
+    from shelf_tui.auth import TokenStore
+    from shelf_tui.auth import flow as signin
+
+    tokens = TokenStore()  # refuse an unusable keyring before anything is written
+    store = ctx.store()
+    shop = store.shops.get(args.name)
+    flow = signin.start(shop)
+    _show_flow(flow)
+    listener = _listen(flow)
+    try:
+        text = _read_answer(flow, listener)
+    finally:
+        if listener is not None:
+            listener.stop()
+    info = asyncio.run(signin.complete(store, flow, text, tokens=tokens))
+    for line in signin.summary(store.shops.get(shop.name), info, time.time()):
+        print(line)
+    return EXIT_OK
+
+
+def _show_flow(flow: Any) -> None:
+    """Steps, the URL on a line of its own (copyable), and the QR code, on stderr."""
+    import os
+
+    from shelf_tui.auth import qr
+
+    err = sys.stderr
+    steps = flow.steps()
+    print(steps[0], file=err)
+    print(f"\n  {flow.url}\n", file=err)
+    colour = err.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    if colour:
+        print(qr.ansi(qr.lines(flow.url, ink="dark")), file=err)
+    else:
+        print("\n".join(qr.lines(flow.url, ink="light")), file=err)
+    print("", file=err)
+    for line in steps[1:]:
+        print(line, file=err)
+    err.flush()
+
+
+def _listen(flow: Any) -> Any:
+    """A loopback listener when the redirect URI is on this machine (None otherwise)."""
+    from shelf_tui.auth.loopback import RedirectListener, loopback_target
+
+    if sys.platform == "win32" or loopback_target(flow.redirect_uri) is None:
+        return None
+    listener = RedirectListener(flow.redirect_uri, flow.state)
+    if not listener.start():
+        return None
+    print(
+        f"(listening on {listener.host}:{listener.port}: approving in a browser on this "
+        "machine finishes by itself)",
+        file=sys.stderr,
     )
+    return listener
+
+
+#: How long `shelf login` waits for an answer: codes live 10 minutes (platforms.md §3.4).
+ANSWER_WAIT = 600.0
+
+
+def _read_answer(flow: Any, listener: Any) -> str:
+    """The first non-empty line of stdin, or the redirect the listener caught first."""
+    import os
+    import selectors
+    import time
+
+    stdin = sys.stdin
+    interactive = stdin is not None and stdin.isatty()
+    prompt = f"{flow.prompt}: "
+    if interactive and flow.wants_token and listener is None:
+        return getpass.getpass(prompt)  # an access token lives for months: no echo
+    if interactive:
+        print(prompt, end="", file=sys.stderr, flush=True)
+    if listener is None:
+        return _first_line(stdin)
+    # select() (not epoll) also takes a regular file on stdin; raw reads keep the lines we
+    # have not used out of Python's buffer, where select could not see them.
+    sel = selectors.SelectSelector()
+    sel.register(listener.wakeup_fd, selectors.EVENT_READ, "listener")
+    fd = stdin.fileno() if stdin is not None else -1
+    if fd >= 0:
+        sel.register(fd, selectors.EVENT_READ, "stdin")
+    pending = b""
+    deadline = time.monotonic() + ANSWER_WAIT
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            for key, _ in sel.select(left):
+                if key.data == "listener":
+                    print("\n(got the redirect from the browser)", file=sys.stderr)
+                    return str(listener.url)
+                chunk = os.read(fd, 65536)
+                pending += chunk
+                lines = pending.split(b"\n")
+                pending = lines.pop()
+                if not chunk:  # end of input: the last line, else only the browser is left
+                    lines.append(pending)
+                    pending = b""
+                    sel.unregister(fd)
+                for line in lines:
+                    if line.strip():
+                        return line.decode("utf-8", "replace")
+    finally:
+        sel.close()
+    raise UsageError(
+        f"no answer within {int(ANSWER_WAIT // 60)} minutes (codes expire): "
+        f"run `shelf login {flow.shop.name}` again"
+    )
+
+
+def _first_line(stdin: Any) -> str:
+    if stdin is None:
+        return ""
+    for line in stdin:
+        if line.strip():
+            return str(line)
+    return ""
 
 
 def _iso(value: datetime | None) -> str | None:
