@@ -182,7 +182,12 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     try:
         sync = StoreSync(demo.store, tokens=demo.tokens, rates=ctx.config.rates)
         return run_app(
-            demo.store, ctx.config, sync=sync, read_only=ctx.read_only, sync_on_open=True
+            demo.store,
+            ctx.config,
+            sync=sync,
+            read_only=ctx.read_only,
+            sync_on_open=True,
+            paths=demo.paths,
         )
     finally:
         demo.close()

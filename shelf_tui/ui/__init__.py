@@ -26,7 +26,7 @@ def run_console(paths: Paths, config: Config, *, read_only: bool = False) -> int
     store = Store.open(paths.db_file)
     try:
         sync = StoreSync(store, rates=config.rates)
-        return run_app(store, config, sync=sync, read_only=read_only)
+        return run_app(store, config, sync=sync, read_only=read_only, paths=paths)
     finally:
         store.close()
 
@@ -38,10 +38,13 @@ def run_app(
     sync: SyncService | None = None,
     read_only: bool = False,
     sync_on_open: bool | None = None,
+    paths: Paths | None = None,
 ) -> int:
     """Run the console on `store` until the seller quits; the exit code."""
     from shelf_tui.ui.app import make_app
 
-    app = make_app(store, config=config, sync=sync, read_only=read_only, sync_on_open=sync_on_open)
+    app = make_app(
+        store, config=config, sync=sync, read_only=read_only, sync_on_open=sync_on_open, paths=paths
+    )
     result = app.run()
     return int(result or 0) if app.return_code is None else app.return_code
