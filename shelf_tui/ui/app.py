@@ -22,6 +22,7 @@ from shelf_tui.domain import utcnow
 from shelf_tui.paths import Paths
 from shelf_tui.store import Store
 from shelf_tui.ui import fmt
+from shelf_tui.ui.accounts import Accounts
 from shelf_tui.ui.loader import BACKGROUND, Finished, Loader, Task
 from shelf_tui.ui.rows import count
 from shelf_tui.ui.screens.browser import BrowserScreen
@@ -42,6 +43,7 @@ class ShelfApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "alerts", "Alerts", id="app.alerts"),
         Binding("r,ctrl+r", "sync", "Sync", id="app.sync"),
+        Binding("ctrl+s", "shops", "Shops", show=False, id="app.shops", key_display="^s"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("R", "rules", "Rules", id="app.rules", show=False),
         Binding("I", "report", "Report", id="app.report", show=False),
@@ -64,6 +66,7 @@ class ShelfApp(App[int]):
         self.syncing: tuple[int, int] | None = None
         self.last_sync: int | None = None
         self.sync_errors: dict[str, str] = {}
+        self.accounts = Accounts(self, session)  # shops, sign-in, token expiry
         config = session.config
         self.animation_level = "full" if config.ui.animations else "none"
         if config.ui.theme in self.available_themes:
@@ -79,6 +82,7 @@ class ShelfApp(App[int]):
         self.session.listen(self)
         self.push_screen(BrowserScreen(self.session, block=self._block))
         self.call_after_refresh(self._request_alert_count)  # after the first rows
+        self.accounts.start()
         if self.sync_on_open and self.session.sync is not None:
             self.call_after_refresh(self._sync_on_open)
 
@@ -102,6 +106,7 @@ class ShelfApp(App[int]):
         parts = []
         if self.alert_count:
             parts.append(f"{fmt.count(self.alert_count)} alerts (a)")
+        parts.extend(self.accounts.status())
         if self.syncing is not None:
             done, total = self.syncing
             parts.append(f"syncing {done}/{total}…")
@@ -158,6 +163,9 @@ class ShelfApp(App[int]):
         if not isinstance(self.screen, ReportScreen):
             self.push_screen(ReportScreen(self.session))
 
+    def action_shops(self) -> None:
+        self.accounts.open_shops()
+
     def _sync_on_open(self) -> None:
         """Sync at start if there is anything to sync (a new home says so on screen)."""
         if self.session.sync is not None and list(self.session.sync.shops()):
@@ -196,6 +204,7 @@ class ShelfApp(App[int]):
                 self.call_from_thread(
                     self._shop_synced, shop, None, one_line(str(exc)) or type(exc).__name__
                 )
+                self.call_from_thread(self.accounts.sync_failed, shop, exc)
             else:
                 self.call_from_thread(self._shop_synced, shop, result, "")
 
