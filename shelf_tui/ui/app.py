@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -23,12 +23,16 @@ from shelf_tui.paths import Paths
 from shelf_tui.store import Store
 from shelf_tui.ui import fmt
 from shelf_tui.ui.accounts import Accounts
+from shelf_tui.ui.jobs_service import JobsService
 from shelf_tui.ui.loader import BACKGROUND, Finished, Loader, Task
 from shelf_tui.ui.rows import count
 from shelf_tui.ui.screens.browser import BrowserScreen
 from shelf_tui.ui.services import Clock, SyncResult, SyncService
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import one_line
+
+if TYPE_CHECKING:
+    from shelf_tui.jobs import JobEngine
 
 log = logs.get("ui.app")
 
@@ -44,6 +48,7 @@ class ShelfApp(App[int]):
         Binding("a", "alerts", "Alerts", id="app.alerts"),
         Binding("r,ctrl+r", "sync", "Sync", id="app.sync"),
         Binding("ctrl+s", "shops", "Shops", show=False, id="app.shops", key_display="^s"),
+        Binding("J", "jobs", "Jobs", id="app.jobs"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("R", "rules", "Rules", id="app.rules", show=False),
         Binding("I", "report", "Report", id="app.report", show=False),
@@ -56,6 +61,7 @@ class ShelfApp(App[int]):
         sync_on_open: bool,
         block: int | None = None,
         paths: Paths | None = None,
+        jobs: JobEngine | None = None,
     ) -> None:
         super().__init__()
         self.session = session
@@ -67,6 +73,7 @@ class ShelfApp(App[int]):
         self.last_sync: int | None = None
         self.sync_errors: dict[str, str] = {}
         self.accounts = Accounts(self, session)  # shops, sign-in, token expiry
+        self.jobs = JobsService(self, session, jobs)  # L/D, the job pane, live progress
         config = session.config
         self.animation_level = "full" if config.ui.animations else "none"
         if config.ui.theme in self.available_themes:
@@ -83,10 +90,12 @@ class ShelfApp(App[int]):
         self.push_screen(BrowserScreen(self.session, block=self._block))
         self.call_after_refresh(self._request_alert_count)  # after the first rows
         self.accounts.start()
+        self.jobs.start()
         if self.sync_on_open and self.session.sync is not None:
             self.call_after_refresh(self._sync_on_open)
 
     def on_unmount(self) -> None:
+        self.jobs.close()
         self.session.close()
 
     def on_finished(self, message: Finished) -> None:
@@ -107,6 +116,8 @@ class ShelfApp(App[int]):
         if self.alert_count:
             parts.append(f"{fmt.count(self.alert_count)} alerts (a)")
         parts.extend(self.accounts.status())
+        if jobs := self.jobs.status():
+            parts.append(jobs)
         if self.syncing is not None:
             done, total = self.syncing
             parts.append(f"syncing {done}/{total}…")
@@ -165,6 +176,14 @@ class ShelfApp(App[int]):
 
     def action_shops(self) -> None:
         self.accounts.open_shops()
+
+    def action_jobs(self) -> None:
+        """The job pane from anywhere; J again goes back."""
+        self.jobs.toggle_pane()
+
+    def resume_jobs(self, job_ids: list[int]) -> None:
+        """Resume jobs here, in this console's engine (after a sign-in: accounts.py)."""
+        self.jobs.resume_many(job_ids)
 
     def _sync_on_open(self) -> None:
         """Sync at start if there is anything to sync (a new home says so on screen)."""
@@ -241,6 +260,7 @@ def make_app(
     sync_on_open: bool | None = None,
     block: int | None = None,
     paths: Paths | None = None,
+    jobs: JobEngine | None = None,
 ) -> ShelfApp:
     """The console over `store`.
 
@@ -248,8 +268,9 @@ def make_app(
     is the console's "now" (deadlines, ages, `modified:<7d`); `sync_on_open` defaults to
     `config.ui.sync_on_open`; `block` (rows per read) is for tests that want many blocks.
     `paths` is the home: rules.toml and the rules run lock (the rules screen).
+    `jobs` is the job engine (None: one from config.toml, connecting with the sync's tokens).
     """
     config = config or Config()
     session = Session.open(store, clock=clock, config=config, read_only=read_only, sync=sync)
     on_open = config.ui.sync_on_open if sync_on_open is None else sync_on_open
-    return ShelfApp(session, sync_on_open=on_open, block=block, paths=paths)
+    return ShelfApp(session, sync_on_open=on_open, block=block, paths=paths, jobs=jobs)

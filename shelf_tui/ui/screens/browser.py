@@ -1,5 +1,5 @@
 """The browser: every item of every shop, a filter bar, marks, and the way to everything else
-(detail on enter, alerts on `a`, quick filters on `f`)."""
+(detail on enter, alerts on `a`, quick filters on `f`, L/D and CSV: screens/item_actions.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from shelf_tui.store import Sort
 from shelf_tui.ui.rows import BLOCK
+from shelf_tui.ui.screens.item_actions import ItemActionsScreen
 from shelf_tui.ui.screens.quick_filter import QuickFilterScreen
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.widgets.filter_bar import FilterBar
@@ -20,11 +20,15 @@ from shelf_tui.ui.widgets.item_table import ColumnHeader, ItemTable
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
 
-class BrowserScreen(Screen[None]):
+class BrowserScreen(ItemActionsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="items.filter", key_display="/"),
         Binding("f", "quick_filter", "Quick filters", id="items.quick_filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="items.clear_filter"),
+        Binding("L", "list_items", "List", id="items.list"),
+        Binding("D", "delist_items", "Delist", id="items.delist"),
+        Binding("i", "import_csv", "Import CSV", show=False, id="items.import_csv"),
+        Binding("e", "export_csv", "Export CSV", show=False, id="items.export_csv"),
     ]
 
     def __init__(self, session: Session, *, block: int | None = None) -> None:

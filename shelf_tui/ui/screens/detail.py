@@ -14,14 +14,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from shelf_tui.domain import Item, Shop
 from shelf_tui.store import Event
 from shelf_tui.ui import fmt
+from shelf_tui.ui.jobs_service import Selection, SelectionSource
 from shelf_tui.ui.loader import DETAIL, Task
 from shelf_tui.ui.marks import MarkOp
+from shelf_tui.ui.screens.item_actions import ItemActionsScreen
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, fit
 from shelf_tui.ui.widgets.title_bar import TitleBar
@@ -38,11 +39,13 @@ def one(text: str) -> str:
     return " ".join(clean(text).split())
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(ItemActionsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="detail.back"),
         Binding("enter", "event", "Event / snapshot", id="detail.event"),
         Binding("space", "toggle_mark", "Mark", id="detail.mark"),
+        Binding("L", "list_items", "List", id="detail.list"),
+        Binding("D", "delist_items", "Delist", id="detail.delist"),
     ]
 
     DEFAULT_CSS = """
@@ -144,6 +147,15 @@ class DetailScreen(Screen[None]):
     @on(DataTable.RowSelected, "#timeline")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_event()
+
+    def job_selection(self) -> SelectionSource:
+        """L/D here act on this item (what the seller is looking at), not on the marks."""
+        key = (self.shop, self.item_id)
+
+        async def select() -> Selection:
+            return Selection((key,))
+
+        return select
 
     def action_toggle_mark(self) -> None:
         if self.item is not None:
