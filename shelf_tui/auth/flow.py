@@ -73,19 +73,22 @@ class SignInFlow:
     def prompt(self) -> str:
         return "access token" if self.wants_token else "code or redirect URL"
 
+    @property
+    def title(self) -> str:
+        return f"Sign in to {self.shop.name} ({self.shop.platform.label})"
+
     def steps(self) -> list[str]:
-        """What to do, in the seller's words, one step a line."""
-        who = f"{self.shop.name} ({self.shop.platform.label})"
+        """What to do, in the seller's words: before the URL, and after it."""
         if self.wants_token:
             return [
-                f"Sign in to {who} on Temu Seller Center: open this address (or scan the code):",
-                "Authorise the app, then copy the access token Seller Center shows",
-                "and paste it here (a callback address with a code works too).",
+                "Open Temu Seller Center at this address (or scan the code):",
+                "Authorise the app, copy the access token Seller Center shows and paste it "
+                "here (a callback address with a code works too).",
             ]
         return [
-            f"Sign in to {who}: open this address (or scan the code with a phone):",
-            "Approve the app there, then paste the code, or the whole address",
-            "the browser lands on (the redirect URL).",
+            "Open this address, or scan the code with a phone:",
+            "Approve the app there, then paste the code, or the whole address the browser "
+            "lands on (the redirect URL).",
         ]
 
 
@@ -118,15 +121,12 @@ def parse_answer(flow: SignInFlow, text: str) -> Answer:
     """The code (or Temu token) in what the seller pasted; BadAnswer with one line if none."""
     text = text.strip()
     if not text:
-        raise BadAnswer(f"nothing was pasted: paste the {flow.prompt}")
+        raise BadAnswer(f"nothing pasted: paste the {flow.prompt}")
     params = _params(text)
     if params is None:
         if not _TOKEN.match(text):
             what = "token" if flow.wants_token else "code"
-            raise BadAnswer(
-                f"that is not a {what} (it has spaces or odd characters): paste the "
-                f"{flow.prompt} again"
-            )
+            raise BadAnswer(f"not a {what}: it has spaces or odd characters")
         return Answer("token" if flow.wants_token else "code", text)
     if params.get("error"):
         words = params.get("error_description") or params["error"]
@@ -134,19 +134,17 @@ def parse_answer(flow: SignInFlow, text: str) -> Answer:
     code = params.get("code", "")
     if not code:
         raise BadAnswer(
-            "this address has no code: paste the address the browser lands on after you "
-            "approve, or the code itself"
+            "this address has no code: paste the one you land on after approving, or the code"
         )
     state = params.get("state", "")
     if not state:
         raise BadAnswer(
-            "this address has no state, so it cannot be told apart from a forged one: paste "
-            "the code alone, or sign in again from the address shown"
+            "this address has no state, so it may be forged: paste the code alone, or start again"
         )
     if not hmac.compare_digest(state.encode(), flow.state.encode()):
         raise BadAnswer(
-            "the state in this address is not this sign-in's (an old or someone else's link): "
-            "nothing was stored; open the address shown here and approve again"
+            "wrong state: this address is not from this sign-in (an old or foreign link); "
+            "nothing was stored"
         )
     return Answer("code", code)
 

@@ -371,16 +371,14 @@ def _show_flow(flow: Any) -> None:
 
     err = sys.stderr
     steps = flow.steps()
-    print(steps[0], file=err)
+    print(f"{flow.title}. {steps[0]}", file=err)
     print(f"\n  {flow.url}\n", file=err)
     colour = err.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     if colour:
         print(qr.ansi(qr.lines(flow.url, ink="dark")), file=err)
     else:
         print("\n".join(qr.lines(flow.url, ink="light")), file=err)
-    print("", file=err)
-    for line in steps[1:]:
-        print(line, file=err)
+    print(f"\n{steps[1]}", file=err)
     err.flush()
 
 

@@ -10,6 +10,7 @@ keyring the screen still lists the shops and says why signing in is off.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -31,7 +32,7 @@ from shelf_tui.ui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from shelf_tui.ui.accounts import Accounts
 
-COLUMNS = (("shop", 12), ("platform", 13), ("site", 6), ("seller", 12), ("token", 18), ("sync", 8))
+COLUMNS = (("shop", 11), ("platform", 13), ("site", 4), ("seller", 10), ("token", 22), ("sync", 6))
 LEVEL_STYLE = {"ok": "", "warn": "bold yellow", "bad": "bold red", "unknown": "dim"}
 
 
@@ -135,10 +136,10 @@ class ShopsScreen(Screen[None]):
                 fmt.age(int(shop.last_sync_at.timestamp()), now) if shop.last_sync_at else "never"
             )
             cells = (
-                fit(shop.name, 12),
+                fit(shop.name, 11),
                 shop.platform.label,
                 shop.site or shop.region or "-",
-                fit(shop.seller_nick or shop.seller_id or "-", 12),
+                fit(shop.seller_nick or shop.seller_id or "-", 10),
                 row.token.text,
                 sync,
             )
@@ -196,7 +197,7 @@ class ShopsScreen(Screen[None]):
         elif listing is not None:
             for row in listing.rows:
                 if row.token.needs_attention and len(lines) < 2:
-                    lines.append(f"{row.shop.name}: {row.token.text}: enter signs it in again.")
+                    lines.append(f"{row.shop.name}: {row.token.text} (enter: sign in)")
         if listing is not None and not listing.rows:
             lines.append(
                 "No shops yet. Press a to add one (app key and secret from the platform's "
@@ -327,14 +328,16 @@ def describe(row: ShopRow, now: int) -> list[str]:
     seller_id = f" ({shop.seller_id})" if shop.seller_id else ""
     place = shop.site or shop.region
     head = f"{shop.name} · {shop.platform.label}" + (f" {place}" if place else "")
-    expiry = fmt.stamp(shop.token_expires_at, now) if shop.token_expires_at else "-"
     if shop.platform is Platform.MERCADOLIBRE:
-        refresh = "refreshed automatically"
+        refresh = "shelf refreshes it"
     else:
-        refresh = "cannot be refreshed: sign in again before it expires"
+        refresh = "cannot be refreshed: sign in again before then"
+    expiry = ""
+    if shop.token_expires_at is not None:
+        expiry = f" (until {shop.token_expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
     lines = [
         f"{head} · seller {seller}{seller_id}",
-        f"Token: {row.token.text} · expires {expiry} · {refresh}",
+        f"Token: {row.token.text}{expiry} · {refresh}",
     ]
     if row.failing:
         lines.append(f"Refresh failing: {one_line(row.failing)}")

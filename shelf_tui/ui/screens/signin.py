@@ -2,8 +2,10 @@
 code / redirect URL (Temu: the token), errors in one line, then who signed in, with which
 scopes, until when (auth/flow.py does the work; this is its face).
 
-At 80x24 a long URL's QR code may not fit beside the text: its quiet zone shrinks to one
-module first, and `ctrl+o` shows the code alone on the whole screen. A redirect URI on this
+The code takes the full height of the right side (no title bar or footer across it: the
+title and the keys sit in the text column), so at 24 lines a 150-character URL (version 7)
+still fits whole, its quiet zone shrunk to one module if need be. A longer URL in a shorter
+terminal is cut, and `ctrl+o` shows the code alone on the whole screen. A redirect URI on this
 machine is listened on meanwhile (auth/loopback.py): approving in a local browser finishes
 the sign-in by itself. The exchange and the keyring run on a worker thread.
 """
@@ -21,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from shelf_tui import logs
 from shelf_tui.auth import KeyringUnavailable
@@ -49,18 +51,20 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
     DEFAULT_CSS = """
     SignInScreen { background: $background; }
     SignInScreen #signin-body { height: 1fr; }
-    SignInScreen #signin-text { width: 1fr; min-width: 28; padding: 0 1; }
-    SignInScreen #signin-text Static { height: auto; }
+    SignInScreen #signin-text { width: 1fr; min-width: 28; }
+    SignInScreen #signin-text > Static { height: auto; padding: 0 1; }
     SignInScreen #signin-reason { color: $warning; text-style: bold; }
     SignInScreen #signin-url { color: $accent; text-style: bold; margin: 1 0; }
-    SignInScreen #signin-answer { margin-top: 1; }
-    SignInScreen #signin-error { color: $error; text-style: bold; height: 1; }
+    SignInScreen #signin-answer { margin: 1 1 0 1; }
+    SignInScreen #signin-error { color: $error; text-style: bold; max-height: 4; }
     SignInScreen #signin-status { color: $text-muted; }
     SignInScreen #signin-result { color: $success; }
-    SignInScreen #signin-done { display: none; margin-top: 1; }
+    SignInScreen #signin-keys { color: $text-muted; dock: bottom; }
+    SignInScreen #signin-done { display: none; margin: 1 1 0 1; }
     SignInScreen.-done #signin-done { display: block; }
     SignInScreen.-done #signin-answer { display: none; }
-    SignInScreen #signin-qr { margin-right: 1; }
+    SignInScreen.-done #signin-qr { display: none; }
+    SignInScreen #signin-qr { margin-left: 1; }
     """
 
     class Redirected(Message):
@@ -96,25 +100,26 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
     def compose(self) -> ComposeResult:
         flow = self.flow
         steps = flow.steps()
-        yield TitleBar(id="title")
         with Horizontal(id="signin-body"):
             with Vertical(id="signin-text"):
+                yield TitleBar(id="title")
                 if self.reason:
                     yield Static(Text(self.reason), id="signin-reason")
                 yield Static(Text(steps[0]), id="signin-step1")
                 yield Static(Text(flow.url, overflow="fold"), id="signin-url")
-                yield Static(Text(" ".join(steps[1:])), id="signin-steps")
+                yield Static(Text(steps[1]), id="signin-steps")
                 yield Input(
                     placeholder=f"paste the {flow.prompt}",
                     password=flow.wants_token,
+                    compact=True,
                     id="signin-answer",
                 )
-                yield Button("Done", id="signin-done", variant="success")
+                yield Button("Done", id="signin-done", variant="success", compact=True)
                 yield Static(id="signin-error")
                 yield Static(id="signin-result")
                 yield Static(id="signin-status")
+                yield Static(id="signin-keys")
             yield QrCode(flow.url, id="signin-qr")
-        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.retitle()
@@ -127,19 +132,22 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
 
     def _fit_qr(self) -> None:
         qr = self.query_one("#signin-qr", QrCode)
-        body = self.query_one("#signin-body")
-        qr.fit(body.size.height)
-        self._hint()
+        qr.fit(self.size.height)
+        self._keys()
 
-    def _hint(self) -> None:
-        qr = self.query_one("#signin-qr", QrCode)
-        if self.info is None and qr.cut and not self.busy:
-            self._status("The QR code is cut off here: ctrl+o shows it whole.")
+    def _keys(self) -> None:
+        """The keys line; it also says when the code is cut off here."""
+        if self.info is not None:
+            text = "enter: done"
+        else:
+            cut = self.query_one("#signin-qr", QrCode).cut
+            tail = "QR code cut off: ^o shows it whole" if cut else "^o: QR alone"
+            text = f"enter: sign in · esc: cancel · {tail}"
+        self.query_one("#signin-keys", Static).update(Text(text))
 
     def retitle(self) -> None:
         shop = self.shop
-        left = f"Sign in · {shop.name} ({shop.platform.label})"
-        self.query_one("#title", TitleBar).show(left, "esc cancels ")
+        self.query_one("#title", TitleBar).show(f"Sign in · {shop.name} ({shop.platform.label})")
 
     # -- the loopback listener ------------------------------------------------------------
 
@@ -152,8 +160,7 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
             self.listener = listener
             self.app.call_from_thread(
                 self._status,
-                f"Listening on {listener.host}:{listener.port}: approving in a browser on "
-                "this machine finishes by itself.",
+                f"Also listening on {listener.host}:{listener.port} for a browser on this machine.",
             )
 
     def _redirected(self, url: str) -> None:
@@ -234,11 +241,12 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
         self.query_one("#signin-result", Static).update(Text("\n".join(lines)))
         self.add_class("-done")
         self.query_one("#signin-done", Button).focus()
+        self._keys()
 
     def _error(self, message: str) -> None:
-        self.query_one("#signin-error", Static).update(
-            Text(message, no_wrap=True, overflow="ellipsis")
-        )
+        """One message (wrapped in the column), in place of the status while it shows."""
+        self.query_one("#signin-error", Static).update(Text(message))
+        self.query_one("#signin-status").display = not message
 
     def _status(self, message: str) -> None:
         self.query_one("#signin-status", Static).update(Text(message))
