@@ -55,7 +55,7 @@ def decode(lines: list[str], *, ink: str = "dark", scale: int = 6, surround: int
 def region_lines(app: Any, widget: Any) -> tuple[list[str], list[Strip]]:
     """The text (and strips) the terminal shows over a widget's region."""
     strips = app.screen._compositor.render_strips()
-    region = widget.region
+    region = widget.region.intersection(app.screen.region)  # what is on screen
     cropped = [strips[y].crop(region.x, region.right) for y in range(region.y, region.bottom)]
     return [s.text for s in cropped], cropped
 

@@ -273,7 +273,7 @@ class QrScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    QrScreen { align: center middle; background: $background; }
+    QrScreen { align: center middle; background: $background; overflow: hidden; }
     QrScreen #qr-hint { dock: bottom; height: 1; width: 100%; color: $text-muted; }
     """
 
@@ -296,8 +296,19 @@ class QrScreen(ModalScreen[None]):
         code = self.query_one("#qr-code", QrCode)
         code.fit(self.size.height)
         hint = self.query_one("#qr-hint", Static)
-        # The hint gives its line to the code when the code needs every line.
-        hint.display = len(code.lines) < self.size.height
+        width, height = code.needs
+        if width > self.size.width or height > self.size.height:
+            hint.update(
+                Text(
+                    f" Too small for the whole code: it needs {width}x{height}; enlarge the "
+                    "terminal, or open the address instead · esc returns"
+                )
+            )
+            hint.display = True
+        else:
+            hint.update(Text(f" {self.shop.name}: scan to sign in · esc returns"))
+            # The hint gives its line to the code when the code needs every line.
+            hint.display = height < self.size.height
 
     def action_close(self) -> None:
         self.dismiss(None)

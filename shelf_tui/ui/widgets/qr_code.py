@@ -15,8 +15,9 @@ from textual.widget import Widget
 
 from shelf_tui.auth import qr
 
-#: Fixed colours: never themed, never dimmed.
-QR_STYLE = Style(color="black", bgcolor="white")
+#: Fixed colours, as RGB: ANSI "black"/"white" would follow the terminal's palette, whose
+#: "white" is often a grey (#c4c5b5 in Textual's own), which costs a phone contrast.
+QR_STYLE = Style(color="#000000", bgcolor="#ffffff")
 
 
 class QrCode(Widget):
@@ -36,9 +37,16 @@ class QrCode(Widget):
         return list(self._lines)
 
     @property
+    def needs(self) -> tuple[int, int]:
+        """(columns, lines) the whole code takes."""
+        return (len(self._lines[0]) if self._lines else 0), len(self._lines)
+
+    @property
     def cut(self) -> bool:
-        """True when fewer lines are shown than the code has."""
-        return self.size.height < len(self._lines)
+        """True when part of the code is not on screen (too few lines or columns)."""
+        width, height = self.needs
+        visible = self.region.intersection(self.screen.region)
+        return self.size.height < height or visible.width < width or visible.height < height
 
     def fit(self, max_lines: int) -> None:
         """Shrink the quiet zone (not below 1 module) to fit `max_lines` when possible."""
