@@ -84,8 +84,10 @@ async def _sign_in(
         raise SignInNeeded(f"no app secret is stored for shop {shop.name!r}: add the shop again")
     creds = token_set.credentials(secret)
     info = await oauth.introspect(shop, creds, client=client, clock=clock)
-    seller_id = info.seller_id or token_set.seller_id
-    _check_seller(shop, seller_id, info.nick or token_set.nick)
+    # Who the platform says authorised (a code exchange's user id and nick) comes first: an
+    # introspection may only echo the shop's own record (TOP's whoami does).
+    seller_id = token_set.seller_id or info.seller_id
+    _check_seller(shop, seller_id, token_set.nick or info.nick)
     expires = info.expires_at or token_set.expires_at
     await tokens.asave(
         shop.name, refresh_token=token_set.refresh_token, access_token=token_set.access_token
