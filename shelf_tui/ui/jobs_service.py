@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from shelf_tui.marketplaces.base import Marketplace
-    from shelf_tui.ui.screens.confirm import ConfirmRequest
+    from shelf_tui.ui.screens.confirm import ConfirmRequest, ConfirmScreen
 
 log = logs.get("ui.jobs")
 
@@ -95,6 +95,12 @@ class JobsService:
         self._unlisten: Callable[[], None] | None = None
         self.busy: str | None = None
         self._busy_since = 0.0
+        #: Set while no flow runs; tests and scripts wait on it instead of sleeping.
+        self.idle = asyncio.Event()
+        self.idle.set()
+        #: The last confirm dialog opened, and an event set when one opens.
+        self.last_dialog: ConfirmScreen | None = None
+        self.dialog_opened = asyncio.Event()
         self.pane: Pane | None = None
         #: Jobs offered for resume when the console opened (interrupted by a dead process).
         self.interrupted_at_start: list[Job] = []
@@ -238,10 +244,12 @@ class JobsService:
             return False
         self.busy = what
         self._busy_since = self.monotonic()
+        self.idle.clear()
         return True
 
     def _end(self) -> None:
         self.busy = None
+        self.idle.set()
 
     def _refuse_read_only(self, what: str) -> bool:
         if self.read_only:
@@ -275,8 +283,11 @@ class JobsService:
     async def _confirm(self, request: ConfirmRequest) -> str | None:
         from shelf_tui.ui.screens.confirm import ConfirmScreen
 
-        result = await self.app.push_screen(ConfirmScreen(request), wait_for_dismiss=True)
-        return result
+        screen = ConfirmScreen(request, clock=self.monotonic)
+        waiting = self.app.push_screen(screen, wait_for_dismiss=True)
+        self.last_dialog = screen
+        self.dialog_opened.set()
+        return await waiting
 
     # -- L / D -----------------------------------------------------------------------------
 
@@ -325,7 +336,7 @@ class JobsService:
             f"({', '.join(f'#{i}' for i in submission.ids)}) started.",
             markup=False,
         )
-        self.show_pane(select=submission.ids[0])
+        self.show_pane(select=max(submission.ids))
 
     async def _accents(self) -> dict[str, str]:
         shops = await asyncio.to_thread(self.session.store.shops.all)
@@ -494,7 +505,12 @@ class JobsService:
 
     async def _undo(self, job_id: int) -> None:
         from shelf_tui.jobs.undo import undo_refusal
-        from shelf_tui.ui.screens.confirm import ConfirmRequest, ItemListScreen, ListedItem
+        from shelf_tui.ui.screens.confirm import (
+            UNDO_PRESETS,
+            ConfirmRequest,
+            ItemListScreen,
+            ListedItem,
+        )
 
         undo = await self.engine.aundo_plan(job_id)
         refusal = undo_refusal(undo.job)
@@ -505,7 +521,9 @@ class JobsService:
             if not undo.cannot:
                 self.app.notify(f"Job {job_id} changed nothing: nothing to undo.", markup=False)
                 return
-            rows = [ListedItem(undo.job.shop, r.item_id, "", r.why) for r in undo.cannot]
+            rows = [
+                ListedItem(undo.job.shop, r.item_id, "", "cannot undo", r.why) for r in undo.cannot
+            ]
             await self.app.push_screen(
                 ItemListScreen(
                     f"Nothing to undo in job {job_id}: {len(rows):,} cannot be undone", rows
@@ -521,6 +539,7 @@ class JobsService:
             accents=await self._accents(),
             type_count_above=self.session.config.ui.type_count_above,
             cannot=undo.cannot,
+            presets=UNDO_PRESETS,
             intro=(
                 f"Job {job_id} ({undo.job.action} on {undo.job.shop}, reason: "
                 f"{one_line(undo.job.reason)}) changed {undo.restorable + len(undo.cannot):,} "

@@ -12,6 +12,7 @@ become the reason's first letter); the dialog dismisses once, so a doubled Enter
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import Counter
@@ -43,6 +44,16 @@ PRESETS: tuple[str, ...] = (
     "clearance",
     "other: ",
 )
+#: An undo's reasons are about the first job, not the items.
+UNDO_PRESETS: tuple[str, ...] = (
+    "by mistake",
+    "wrong items marked",
+    "promotion is back on",
+    "stock is back",
+    "other: ",
+)
+#: Plans this small name their items in the dialog (a single row: which one is it?).
+NAME_ITEMS_UP_TO = 3
 #: Repeats of the opening key closer together than this are one press (terminal key repeat
 #: is ~30 ms apart, a hasty double press ~150 ms).
 GUARD_SECONDS = 0.5
@@ -84,6 +95,7 @@ class ConfirmRequest:
     fixed_reason: str | None = None
     cannot: tuple[Refusal, ...] = ()
     intro: str = ""
+    presets: tuple[str, ...] = PRESETS
 
     @property
     def count_required(self) -> bool:
@@ -98,6 +110,7 @@ class ListedItem:
     item_id: str
     title: str
     why: str
+    detail: str = ""
 
 
 def _accent(accent: str) -> Style:
@@ -131,6 +144,15 @@ def plan_text(request: ConfirmRequest, width: int = 76) -> RenderableType:
         out.append(f" · {s.already:,} {already_words(plan.action)}")
         out.append(f" · {s.blocked:,} blocked", "yellow" if s.blocked else "")
         out.append("\n")
+    if plan.total <= NAME_ITEMS_UP_TO:
+        for s in plan.shops:
+            for i in s.items:
+                verdict = {"change": "will change", "already": "already"}.get(
+                    i.verdict.value, f"blocked: {i.block.value if i.block else ''}"
+                )
+                out.append(f"    {clean(i.item_id)}  ", "bold")
+                out.append(fit(one_line(i.title) or "(no title)", 36))
+                out.append(f"  {i.status.value} · {verdict}\n", "dim")
     if plan.hidden:
         n = plan.hidden
         out.append(
@@ -156,14 +178,12 @@ def plan_text(request: ConfirmRequest, width: int = 76) -> RenderableType:
 
 def listed_items(request: ConfirmRequest) -> list[ListedItem]:
     rows = [
-        ListedItem(i.shop, i.item_id, i.title, f"{i.block.value if i.block else ''}: {i.detail}")
+        ListedItem(i.shop, i.item_id, i.title, i.block.value if i.block else "blocked", i.detail)
         for s in request.plan.shops
         for i in s.blocked_items()
     ]
     undo_shop = request.plan.shops[0].shop if request.plan.shops else ""
-    rows.extend(
-        ListedItem(undo_shop, r.item_id, "", f"cannot undo: {r.why}") for r in request.cannot
-    )
+    rows.extend(ListedItem(undo_shop, r.item_id, "", "cannot undo", r.why) for r in request.cannot)
     return rows
 
 
@@ -179,6 +199,7 @@ class ReasonInput(Input):
     def __init__(
         self,
         *,
+        presets: tuple[str, ...] = PRESETS,
         guard_key: str | None,
         clock: Callable[[], float] = time.monotonic,
         id: str | None = None,
@@ -192,7 +213,11 @@ class ReasonInput(Input):
         self._guard = guard_key if guard_key and len(guard_key) == 1 else None
         self._clock = clock
         self._guard_last = clock()
+        self.presets = presets
         self.preset_index = -1
+
+    def on_mount(self) -> None:
+        self._guard_last = self._clock()  # repeats count from when the dialog is up
 
     async def _on_key(self, event: events.Key) -> None:
         if self._guard is not None:
@@ -207,8 +232,8 @@ class ReasonInput(Input):
 
     def action_preset(self, step: int) -> None:
         self._guard = None
-        self.preset_index = (self.preset_index + step) % len(PRESETS)
-        self.value = PRESETS[self.preset_index]
+        self.preset_index = (self.preset_index + step) % len(self.presets)
+        self.value = self.presets[self.preset_index]
         self.cursor_position = len(self.value)
 
 
@@ -230,7 +255,10 @@ class ConfirmScreen(ModalScreen[str | None]):
     ConfirmScreen #confirm-plan-scroll { height: auto; max-height: 11; }
     ConfirmScreen #confirm-plan { height: auto; }
     ConfirmScreen #reason-label { margin-top: 1; text-style: bold; }
-    ConfirmScreen #reason { margin: 0; width: 1fr; }
+    ConfirmScreen #reason { margin: 0; width: 1fr; background: $boost; }
+    ConfirmScreen #reason:focus { background: $primary 30%; }
+    ConfirmScreen #count { background: $boost; }
+    ConfirmScreen #count:focus { background: $primary 30%; }
     ConfirmScreen #reason-presets { color: $text-muted; height: auto; }
     ConfirmScreen #count-row { height: 1; margin-top: 1; }
     ConfirmScreen #count-label { width: auto; text-style: bold; }
@@ -247,6 +275,8 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.request = request
         self._clock = clock
         self.done = False
+        #: Set once the dialog is on screen with focus placed (tests wait on it).
+        self.shown = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         req = self.request
@@ -262,9 +292,12 @@ class ConfirmScreen(ModalScreen[str | None]):
                 )
             else:
                 yield Static("Reason (required)", id="reason-label")
-                yield ReasonInput(guard_key=req.guard_key, clock=self._clock, id="reason")
+                yield ReasonInput(
+                    presets=req.presets, guard_key=req.guard_key, clock=self._clock, id="reason"
+                )
                 yield Static(
-                    Text("↑↓: " + " · ".join(p.rstrip(": ") for p in PRESETS)), id="reason-presets"
+                    Text("↑↓: " + " · ".join(p.rstrip(": ") for p in req.presets)),
+                    id="reason-presets",
                 )
             if req.count_required:
                 with Horizontal(id="count-row"):
@@ -287,6 +320,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             self.query_one("#reason", ReasonInput).focus()
         else:
             self.query_one("#cancel", Button).focus()
+        self.call_after_refresh(self.shown.set)
 
     # -- confirming ------------------------------------------------------------------------
 
@@ -401,15 +435,14 @@ class ItemListScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("shop")
-        table.add_column("item id")
-        table.add_column("why")
-        table.add_column("title")
+        for label in ("shop", "item id", "why", "detail", "title"):
+            table.add_column(label)
         for row in self.rows[:LIST_LIMIT]:
             table.add_row(
                 Text(fit(clean(row.shop), 14)),
                 Text(fit(clean(row.item_id), 20)),
-                Text(fit(one_line(row.why), 70)),
+                Text(fit(one_line(row.why), 24)),
+                Text(fit(one_line(row.detail), 60)),
                 Text(fit(one_line(row.title), 40)),
             )
         table.focus()

@@ -101,6 +101,8 @@ class CsvImportScreen(ModalScreen[Imported | None]):
         super().__init__(id="csv-import")
         self.session = session
         self.refusals: list[Refusal] = []
+        #: Set after each read of a file (tests wait on it).
+        self.read_done = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         box = Vertical()
@@ -146,6 +148,12 @@ class CsvImportScreen(ModalScreen[Imported | None]):
 
     @work(exclusive=True, group="csv-import", exit_on_error=False)
     async def _read(self, path: Path) -> None:
+        try:
+            await self._read_file(path)
+        finally:
+            self.read_done.set()
+
+    async def _read_file(self, path: Path) -> None:
         table = self.query_one("#csv-refusals", DataTable)
         try:
             got = await asyncio.to_thread(read_csv_keys, self.session, path)
@@ -207,6 +215,8 @@ class CsvExportScreen(ModalScreen[str | None]):
         self.matching = matching
         self.default_path = default_path
         self._armed: Path | None = None
+        #: Set when an attempt to write ends (written or refused).
+        self.write_done = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         box = Vertical()
@@ -268,6 +278,12 @@ class CsvExportScreen(ModalScreen[str | None]):
 
     @work(exclusive=True, group="csv-export", exit_on_error=False)
     async def _write(self, path: Path, scope: str) -> None:
+        try:
+            await self._write_file(path, scope)
+        finally:
+            self.write_done.set()
+
+    async def _write_file(self, path: Path, scope: str) -> None:
         keys = await self.collect(scope)
         store = self.session.store
         try:

@@ -69,12 +69,12 @@ def explain(view: JobView) -> str:
 class JobsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="jobs.back"),
-        Binding("r", "retry", "Retry failed", id="jobs.retry"),
+        Binding("r", "retry", "Retry", id="jobs.retry"),
         Binding("m", "mark_failed", "Mark failed", id="jobs.mark_failed"),
         Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
         Binding("u", "undo", "Undo", id="jobs.undo"),
         Binding("s", "resume", "Resume", id="jobs.resume"),
-        Binding("o", "open_item", "Open item", id="jobs.open_item"),
+        Binding("o", "open_item", "Open", id="jobs.open_item"),
     ]
 
     DEFAULT_CSS = """
@@ -200,10 +200,12 @@ class JobsScreen(Screen[None]):
         counts: dict[JobState, int] = {}
         for v in views:
             counts[v.state] = counts.get(v.state, 0) + 1
-        parts = [f"Jobs {len(views):,}"]
+        parts = []
         for state in (JobState.RUNNING, JobState.INTERRUPTED, JobState.PAUSED, JobState.QUEUED):
             if counts.get(state):
                 parts.append(f"{counts[state]} {state.value}")
+        parts.append(f"{len(views):,} job{'s' if len(views) != 1 else ''}")
+        parts[0] = f"Jobs: {parts[0]}"
         status = getattr(self.app, "status_line", None)
         right = str(status()) if callable(status) else ""
         self.query_one("#title", TitleBar).show(" · ".join(parts), right)

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from shelf_tui.domain import Action, JobState
 from shelf_tui.jobs import Progress
 from shelf_tui.store.jobs import Job
-from shelf_tui.ui.text import clean, fit, one_line
+from shelf_tui.ui.text import clean, one_line, pad
 
 LINES = 2
 #: Jobs that need the seller first: running, then stopped mid-way, then waiting.
@@ -172,18 +172,18 @@ class JobView:
 
     def first_line(self, width: int) -> Text:
         """`#12 delist 下架  tb-main   ████████░░░░  1,234/2,000  61%  running`"""
-        head = Text(f" #{self.job_id} ", style="bold")
-        head.append(action_label(self.action))
-        head.append("  ")
-        head.append(fit(clean(self.shop), 14), style="bold")
+        head = Text(f" #{self.job_id:<4}", style="bold")
+        head.append(pad(action_label(self.action), 11))
+        head.append(" ")
+        head.append(pad(clean(self.shop), 12), style="bold")
         tail = Text(f"  {self.done:,}/{self.total:,} {int(100 * self.fraction):>3}%  ")
         tail.append(f"{self.state_word:<11}", style=STATE_STYLE.get(self.state, ""))
-        room = width - head.cell_len - tail.cell_len - 2
+        room = width - head.cell_len - tail.cell_len - 1
         line = head
         if room >= 6:
             filled = round(room * self.fraction)
             colour = {JobState.DONE: "green", JobState.RUNNING: "cyan"}.get(self.state, "yellow")
-            line.append("  ")
+            line.append(" ")
             line.append("█" * filled, style=colour)
             line.append("░" * (room - filled), style="dim")
         line.append_text(tail)
