@@ -98,14 +98,11 @@ def check(draft: ShopDraft, existing: set[str] | frozenset[str] = frozenset()) -
         problems["app_key"] = "an app key has no spaces"
     if not draft.app_secret:
         problems["app_secret"] = "required (it goes to the OS keyring only)"  # noqa: S105
-    for name, required in (
-        ("gateway", True),
-        ("oauth", draft.platform != "temu"),
-        ("redirect_uri", False),
-    ):
+    # Endpoints may be left empty: the platform's own (what the form prefills) is used then.
+    for name in ("gateway", "oauth", "redirect_uri"):
         if name == "oauth" and draft.platform == "temu":
-            continue
-        problem = url_problem(getattr(draft, name), required=required)
+            continue  # Temu has no OAuth host: the field is off
+        problem = url_problem(getattr(draft, name), required=False)
         if problem:
             problems[name] = problem
     return problems

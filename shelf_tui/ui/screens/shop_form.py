@@ -82,6 +82,7 @@ class AddShopScreen(ModalScreen[str | None]):
     AddShopScreen .form-row { height: 1; margin-bottom: 0; }
     AddShopScreen .form-label { width: 14; height: 1; color: $text-muted; }
     AddShopScreen .form-row Input, AddShopScreen .form-row Select { width: 1fr; }
+    AddShopScreen .-problem { background: $error 30%; }
     AddShopScreen #form-hint { color: $text-muted; margin-top: 1; height: auto; }
     AddShopScreen #form-error { color: $error; text-style: bold; height: 1; }
     AddShopScreen #form-buttons { height: 1; margin-top: 1; }
@@ -230,10 +231,11 @@ class AddShopScreen(ModalScreen[str | None]):
     def _show_problems(self, problems: dict[str, str]) -> None:
         for name in FIELDS:
             widget = self.query_one(f"#f-{name}")
-            widget.set_class(name in problems, "-invalid")
+            widget.set_class(name in problems, "-problem")
         first = next(name for name in FIELDS if name in problems)
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        self._error(f"{LABELS[first]}: {problems[first]}{more}")
+        label = "Region" if first == "place" and self.platform == "temu" else LABELS[first]
+        self._error(f"{label}: {problems[first]}{more}")
         self.query_one(f"#f-{first}").focus()
 
     @work(thread=True, group="shop_form.add", exit_on_error=False)

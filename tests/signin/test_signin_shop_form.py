@@ -1,0 +1,221 @@
+"""Adding a shop: field checks, endpoints prefilled per platform, token states and the expiry
+warning (auth/registry.py, auth/expiry.py and the add-shop form)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from signkit import FIXED_DT, FIXED_NOW, region_lines, screen_text, settle, type_into
+from textual.widgets import Input, Select
+
+from shelf_tui.auth import TokenStore
+from shelf_tui.auth.expiry import attention, banner, span, token_view
+from shelf_tui.auth.registry import (
+    DraftRefused,
+    ShopDraft,
+    add_shop,
+    check,
+    default_endpoints,
+    remove_shop,
+)
+from shelf_tui.domain import Platform, Shop
+from shelf_tui.store import Store
+from shelf_tui.ui.app import ShelfApp
+from shelf_tui.ui.screens.shop_form import AddShopScreen
+
+GOOD = ShopDraft(
+    name="tb-main",
+    platform="taobao",
+    app_key="12345678",
+    app_secret="s3cret",
+    gateway="https://eco.taobao.com/router/rest",
+    oauth="https://oauth.taobao.com",
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "problems"),
+    [
+        ({}, {}),
+        ({"name": ""}, {"name": "required"}),
+        ({"name": "bad name"}, {"name": "letters, digits, '.', '_' or '-' (at most 64)"}),
+        ({"app_key": "", "app_secret": ""}, {"app_key": "required", "app_secret": "required"}),
+        ({"gateway": "eco.taobao.com"}, {"gateway": "expected an http(s) URL"}),
+        ({"oauth": "https://u:p@oauth.taobao.com"}, {"oauth": "a URL must not carry credentials"}),
+        ({"redirect_uri": "ftp://x/cb"}, {"redirect_uri": "expected an http(s) URL"}),
+        ({"place": "MLM"}, {"place": "Taobao/Tmall shops have no site or region"}),
+        ({"platform": "mercadolibre", "place": "XX"}, {"place": "a Mercado Libre site: MLA"}),
+        ({"platform": "mercadolibre", "place": "mlb"}, {}),
+        ({"platform": "temu", "place": "asia", "oauth": ""}, {"place": "a Temu region: us, eu"}),
+        ({"platform": "temu", "place": "EU", "oauth": ""}, {}),
+        ({"platform": "ebay"}, {"platform": "taobao, tmall, mercadolibre or temu"}),
+    ],
+)
+def test_every_field_is_checked(changes: dict[str, str], problems: dict[str, str]) -> None:
+    found = check(_draft(**changes))
+    assert set(found) == set(problems)
+    for name, words in problems.items():
+        assert found[name].startswith(words)
+
+
+def _draft(**changes: str) -> ShopDraft:
+    values = {f: getattr(GOOD, f) for f in GOOD.__slots__}  # type: ignore[attr-defined]
+    values.update(changes)
+    return ShopDraft(**values)
+
+
+def test_a_taken_name_is_refused() -> None:
+    assert check(GOOD, {"tb-main"}) == {"name": "a shop with this name exists"}
+
+
+def test_endpoints_default_to_the_real_platform_per_site_and_region() -> None:
+    assert default_endpoints("taobao") == (
+        "https://eco.taobao.com/router/rest",
+        "https://oauth.taobao.com",
+    )
+    assert default_endpoints("mercadolibre", "mlb") == (
+        "https://api.mercadolibre.com",
+        "https://auth.mercadolivre.com.br",
+    )
+    assert default_endpoints("temu", "eu") == ("https://openapi-b-eu.temu.com/openapi/router", "")
+
+
+def test_add_then_remove_touches_the_keyring_and_the_store_only_as_told(
+    store: Store, memory_keyring: Any
+) -> None:
+    from shelf_tui.store import Event
+
+    tokens = TokenStore()
+    shop = add_shop(store, tokens, _draft(platform="mercadolibre", place="mlm", oauth=""))
+    assert (shop.site, shop.oauth) == ("MLM", "")
+    assert memory_keyring.entries == {("shelf", "tb-main:app_secret"): "s3cret"}
+    assert b"s3cret" not in store.path.read_bytes()
+    with pytest.raises(DraftRefused) as info:
+        add_shop(store, tokens, GOOD)
+    assert info.value.problems == {"name": "a shop with this name exists"}
+    tokens.set("tb-main", "access_token", "tok")
+    store.events.append(Event(shop="tb-main", actor="me", action="delist", item_id="1"))
+    removed = remove_shop(store, tokens, "tb-main", purge_history=False)
+    assert (removed.items, removed.events_erased) == (0, None)
+    assert memory_keyring.entries == {} and store.shops.names() == []
+    assert store.events.count("tb-main") == 1
+    add_shop(store, tokens, GOOD)
+    assert remove_shop(store, tokens, "tb-main", purge_history=True).events_erased == 1
+
+
+# -- token states ---------------------------------------------------------------------------
+
+
+def _shop(platform: Platform, expires_in: float | None, **kw: Any) -> Shop:
+    expires = None if expires_in is None else FIXED_DT + timedelta(seconds=expires_in)
+    return Shop("s", platform, seller_id="1", token_expires_at=expires, **kw)
+
+
+@pytest.mark.parametrize(
+    ("shop", "kwargs", "text", "level"),
+    [
+        (_shop(Platform.TAOBAO, 30 * 86400), {}, "valid until 2026-10-21", "ok"),
+        (_shop(Platform.TAOBAO, 6 * 86400 + 3600), {}, "expires in 6d 1h", "warn"),
+        (_shop(Platform.TEMU, 5 * 3600), {}, "expires in 5h", "warn"),
+        (_shop(Platform.TMALL, -1), {}, "expired", "bad"),
+        (_shop(Platform.TAOBAO, 30 * 86400), {"signed_in": False}, "not signed in", "bad"),
+        (_shop(Platform.MERCADOLIBRE, -3600), {}, "auto-refresh", "ok"),
+        (
+            _shop(Platform.MERCADOLIBRE, 3600),
+            {"failing": "invalid_grant"},
+            "refresh failing",
+            "bad",
+        ),
+        (
+            _shop(
+                Platform.MERCADOLIBRE,
+                3600,
+                refresh_expires_at=FIXED_DT + timedelta(days=2),
+            ),
+            {},
+            "sign in within 2d",
+            "warn",
+        ),
+        (_shop(Platform.TAOBAO, None), {"signed_in": True}, "signed in", "ok"),
+        (Shop("s", Platform.TAOBAO), {}, "never signed in", "unknown"),
+    ],
+)
+def test_token_states_read_without_colour(
+    shop: Shop, kwargs: dict[str, Any], text: str, level: str
+) -> None:
+    view = token_view(shop, FIXED_NOW, **kwargs)
+    assert (view.text, view.level) == (text, level)
+
+
+def test_the_banner_names_the_most_urgent_shop() -> None:
+    soon = Shop("a", Platform.TAOBAO, token_expires_at=FIXED_DT + timedelta(days=3))
+    gone = Shop("b", Platform.TEMU, token_expires_at=FIXED_DT - timedelta(days=1))
+    fine = Shop("c", Platform.TAOBAO, token_expires_at=FIXED_DT + timedelta(days=60))
+    flagged = attention([(soon, ""), (gone, ""), (fine, "")], FIXED_NOW)
+    assert [name for name, _ in flagged] == ["b", "a"]
+    assert banner(flagged) == "2 shops need sign-in (b: token expired)"
+    assert banner(flagged[1:]) == "a: token expires in 3d"
+    assert banner([]) == ""
+    assert [span(s) for s in (59, 3600, 90000, 86400 * 3)] == ["1m", "1h", "1d 1h", "3d"]
+
+
+# -- the form -------------------------------------------------------------------------------
+
+
+async def test_the_form_prefills_per_platform_and_points_at_the_first_bad_field(
+    store: Store, console: Callable[..., ShelfApp]
+) -> None:
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AddShopScreen)
+
+        def value(name: str) -> str:
+            return form.query_one(f"#f-{name}", Input).value
+
+        assert value("gateway") == "https://eco.taobao.com/router/rest"
+        assert value("oauth") == "https://oauth.taobao.com"
+        assert form.query_one("#f-place", Input).disabled
+        # Mercado Libre: the site picks the sign-in host
+        form.query_one("#f-platform", Select).focus()
+        await pilot.press("enter", "down", "down", "enter")
+        await settle(pilot)
+        assert form.platform == "mercadolibre"
+        assert value("gateway") == "https://api.mercadolibre.com"
+        await type_into(pilot, "#f-place", "MLB")
+        await settle(pilot)
+        assert value("oauth") == "https://auth.mercadolivre.com.br"
+        # an edited endpoint is the seller's: a platform change leaves it alone
+        await type_into(pilot, "#f-gateway", "http://127.0.0.1:1/")
+        form.query_one("#f-platform", Select).focus()
+        await pilot.press("enter", "down", "enter")  # Temu
+        await settle(pilot)
+        assert form.platform == "temu" and value("gateway") == "http://127.0.0.1:1/"
+        assert form.query_one("#f-oauth", Input).disabled
+        # adding with problems: the first bad field gets the focus, one line names it
+        await type_into(pilot, "#f-place", "asia")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error, _ = region_lines(app, form.query_one("#form-error"))
+        assert error[0].strip() == "Shop name: required (+3 more)"
+        assert app.focused is form.query_one("#f-name")
+        assert form.query_one("#f-place").has_class("-problem")
+        await type_into(pilot, "#f-name", "temu-1")
+        await type_into(pilot, "#f-app_key", "k")
+        await type_into(pilot, "#f-app_secret", "s")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error, _ = region_lines(app, form.query_one("#form-error"))
+        assert error[0].strip() == "Region: a Temu region: us, eu, global"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "No shops yet" in screen_text(app)
+    assert store.shops.names() == []
