@@ -1,103 +1,99 @@
-"""How an applied rule's jobs reach the job engine from the console.
+"""How an applied rule reaches the console's job engine: the confirm dialog, the journal, the
+job pane.
 
-`submit` journals the rule's BulkRequests as they are (one job each: reason `rule:NAME: text`,
-actor `rule:NAME`, source `rule`); it runs in a worker thread inside the transaction that also
-records the rule's run (ui/rulesio.py `apply_rule`). `start` then runs the jobs: shops side by
-side, one job at a time per shop, as `shelf rules run --apply` does, on a thread with its own
-event loop so the console never waits on a marketplace; every finished job tells the session
-the store changed, so the browser and the rules screen re-read.
+A rule's plan becomes one confirm dialog per action (a stock rule may delist some items and
+relist others): the same dialog as L/D (screens/confirm.py), its preflight computed from the
+store, with the reason fixed to the rule's own (`rule:NAME: text`) and Cancel focused. Only
+when every dialog said yes are the rule's BulkRequests journaled as they are (one job each,
+actor `rule:NAME`, source `rule`) in the transaction that records the rule's run
+(ui/rulesio.py `apply_rule`); then the console's JobsService runs them and the job pane opens,
+as after L/D.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from shelf_tui import logs
-from shelf_tui.domain import BulkRequest
-from shelf_tui.jobs import JobEngine
+from shelf_tui.domain import Action, BulkRequest
+from shelf_tui.rules import RulePlan, describe_rule
 from shelf_tui.store.jobs import Job
-from shelf_tui.ui.session import Session
 
 if TYPE_CHECKING:
-    from shelf_tui.marketplaces.base import Marketplace
+    from shelf_tui.ui.jobs_service import JobsService
 
-log = logs.get("ui.rules")
+#: The key that opens the dialog (swallowed by it while it repeats: one press, one dialog).
+APPLY_KEY = "A"
 
 
-def _connect(session: Session) -> Callable[[str], AbstractAsyncContextManager[Marketplace]]:
-    """Connectors with the same token store and rates as the console's sync (the demo keeps
-    its tokens in memory, a seller's console in the OS keyring)."""
-    tokens = getattr(session.sync, "tokens", None)
-    rates = dict(session.config.rates)
-    store = session.store
+def actions_of(rule_plan: RulePlan) -> list[Action]:
+    """The actions of a rule's requests, in plan order (delists first, as the planner)."""
+    return list(dict.fromkeys(r.action for r in rule_plan.requests))
 
-    def connect(shop: str) -> AbstractAsyncContextManager[Marketplace]:
-        from shelf_tui import auth
 
-        return auth.connect(store, shop, rates=rates, tokens=tokens)
-
-    return connect
+async def _gone(screen: Any) -> None:
+    """Until a dismissed dialog has left the DOM: its answer arrives before it is removed,
+    and the next dialog of the same kind reuses its id."""
+    for _ in range(1000):
+        if not screen.is_attached:
+            return
+        await asyncio.sleep(0)
 
 
 class RuleJobs:
-    """The console's door to the engine for rule jobs."""
+    """The console's door to the engine for one rule's apply."""
 
-    def __init__(self, app: Any, session: Session, engine: JobEngine | None = None) -> None:
+    def __init__(self, app: Any, service: JobsService) -> None:
         self.app = app
-        self.session = session
-        self.engine = engine or JobEngine.from_config(
-            session.store,
-            session.config,
-            read_only=session.read_only,
-            connect=_connect(session),
-        )
+        self.service = service
+
+    async def confirm(self, rule_plan: RulePlan, *, type_count_above: int) -> bool:
+        """One dialog per action; True only when the seller confirmed every one of them."""
+        from shelf_tui.ui.screens.confirm import ConfirmRequest, ConfirmScreen
+
+        engine = self.service.engine
+        rule = rule_plan.rule
+        actions = actions_of(rule_plan)
+        shops = await asyncio.to_thread(self.service.session.store.shops.all)
+        accents = {s.name: s.accent for s in shops if s.accent}
+        for step, action in enumerate(actions, 1):
+            requests = [r for r in rule_plan.requests if r.action is action]
+            keys = [(r.shop, item_id) for r in requests for item_id in r.item_ids]
+            plan = await engine.aplan_keys(action, keys, now=self.service.session.clock())
+            then = f" Dialog {step} of {len(actions)}: nothing is sent unless all say yes." * (
+                len(actions) > 1
+            )
+            request = ConfirmRequest(
+                title=f"Rule {rule.name}: {action.label}",
+                button=f"{action.value.capitalize()} {plan.total:,}",
+                plan=plan,
+                accents=accents,
+                type_count_above=type_count_above,
+                guard_key=APPLY_KEY,
+                fixed_reason=requests[0].reason,
+                intro=f"Rule {rule.name} ({rule.kind.value}): {describe_rule(rule)}.{then}",
+            )
+            dialog = ConfirmScreen(request)
+            answer = await self.app.push_screen(dialog, wait_for_dismiss=True)
+            if answer is None:
+                return False
+            await _gone(dialog)
+        return True
 
     def submit(self, requests: list[BulkRequest]) -> list[Job]:
-        """Journal the requests (call inside the caller's transaction)."""
-        return list(self.engine.submit_requests(requests, note="rule applied in the console").jobs)
+        """Journal the requests as they are (call inside the caller's transaction)."""
+        submission = self.service.engine.submit_requests(requests, note="rule applied in console")
+        return list(submission.jobs)
 
     async def start(self, jobs: Sequence[Job]) -> None:
-        """Run the jobs in the background; returns at once."""
+        """Run the jobs in the console's engine and show them in the job pane."""
         if not jobs:
             return
         ids = [job.id for job in jobs]
-        shops: dict[str, list[int]] = {}
-        for job in jobs:
-            shops.setdefault(job.shop, []).append(job.id)
-        thread = threading.Thread(
-            target=self._run, args=(list(shops.values()),), name=f"rule-jobs-{ids[0]}", daemon=True
-        )
-        thread.start()
-
-    def _run(self, per_shop: list[list[int]]) -> None:
-        engine = self.engine
-
-        async def one_shop(job_ids: list[int]) -> None:
-            for job_id in job_ids:
-                try:
-                    await engine.run(job_id)
-                except Exception as exc:  # a job that cannot start stays journaled
-                    log.warning("rule job %s did not run: %s", job_id, exc)
-                self._changed()
-
-        async def main() -> None:
-            try:
-                await asyncio.gather(*(one_shop(ids) for ids in per_shop))
-            finally:
-                await engine.aclose()
-
-        asyncio.run(main())
-
-    def _changed(self) -> None:
-        # When the app has gone, the jobs stay journaled and resume picks them up.
-        with contextlib.suppress(RuntimeError):
-            self.app.call_from_thread(self.session.data_changed)
+        await self.service._start_all(ids)
+        self.service.show_pane(select=ids[0])
 
 
-def jobs_door(app: Any, session: Session) -> RuleJobs:
-    return RuleJobs(app, session)
+def jobs_door(app: Any) -> RuleJobs:
+    return RuleJobs(app, app.jobs)

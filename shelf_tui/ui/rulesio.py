@@ -22,6 +22,7 @@ from shelf_tui.domain import BulkRequest
 from shelf_tui.rules import Plan, RuleBook, RulePlan, RunLock, commit
 from shelf_tui.rules.state import RuleState
 from shelf_tui.store import Store
+from shelf_tui.ui.session import Session
 
 if TYPE_CHECKING:
     from shelf_tui.paths import Paths
@@ -62,6 +63,11 @@ class Reader:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+
+def read_only(session: Session) -> bool:
+    """Read-only mode, from --read-only or config.toml: nothing is applied or toggled."""
+    return session.read_only or session.config.read_only
 
 
 def book(place: RulesPlace, reader: Reader, clock: Callable[[], datetime]) -> RuleBook:

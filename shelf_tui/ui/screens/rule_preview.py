@@ -27,16 +27,26 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from shelf_tui import logs
+from shelf_tui.errors import ShelfError
 from shelf_tui.rules import Busy, Plan, RulePlan, RulesError
 from shelf_tui.store.jobs import Job
-from shelf_tui.ui.rulesio import Reader, RulesPlace, Stale, apply_rule, book, last_run_of
+from shelf_tui.ui.rulejobs import RuleJobs
+from shelf_tui.ui.rulesio import (
+    Reader,
+    RulesPlace,
+    Stale,
+    apply_rule,
+    book,
+    last_run_of,
+    read_only,
+)
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, one_line
 from shelf_tui.ui.widgets.plan_list import PlanList, why
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
-log = logs.get("ui.rules")
+#: A preview older than this (console clock) is planned again before it can be applied.
+MAX_AGE = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ class Preview:
     rule_plan: RulePlan
     enabled: bool
     ran_at: int | None
-    generation: int
+    planned_at: int  # the console's clock, epoch seconds
 
 
 def head_text(preview: Preview) -> Text:
@@ -68,7 +78,7 @@ def head_text(preview: Preview) -> Text:
                 f"{request.action.value} {len(request.item_ids):,} in {clean(request.shop)}",
                 style="bold",
             )
-            out.append(f" · reason {one_line(request.reason)!r}\n")
+            out.append(f' · reason "{one_line(request.reason)}"\n')
     else:
         out.append("Nothing to send now.\n", style="bold")
     for note in rp.notes:
@@ -139,10 +149,10 @@ class RulePreviewScreen(Screen[None]):
         rules = book(self.place, self.reader, self.session.clock)
         ruleset = rules.load()
         rule = ruleset.get(self.rule_name)
-        generation = self.session.generation
+        planned_at = self.session.now()
         ran_at = last_run_of(self.reader.get(), self.rule_name)
         plan = rules.preview() if rule.enabled else rules.preview(names=[self.rule_name])
-        return Preview(plan, plan.get(self.rule_name), rule.enabled, ran_at, generation)
+        return Preview(plan, plan.get(self.rule_name), rule.enabled, ran_at, planned_at)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def load(self) -> None:
@@ -204,7 +214,7 @@ class RulePreviewScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "apply":
-            return self.session.read_only is False and self.can_apply
+            return not read_only(self.session) and self.can_apply
         return True
 
     @property
@@ -224,6 +234,16 @@ class RulePreviewScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load()
 
+    def _stale(self, preview: Preview) -> str:
+        """Why the preview must be planned again before it is applied ("" when it is fresh):
+        a sync finished since (the store now says something else), or it is old."""
+        synced = getattr(self.app, "last_sync", None)
+        if isinstance(synced, int) and synced >= preview.planned_at:
+            return "The shops were synced since this preview"
+        if self.session.now() - preview.planned_at > MAX_AGE:
+            return f"This preview is more than {MAX_AGE // 60} minutes old"
+        return ""
+
     def action_open(self) -> None:
         from shelf_tui.ui.screens.detail import DetailScreen
 
@@ -233,19 +253,15 @@ class RulePreviewScreen(Screen[None]):
 
     def action_apply(self) -> None:
         """Confirm (Cancel is the default; the reason is the rule's), then journal and start."""
-        if self.session.read_only:
+        if read_only(self.session):
             self.notify("Read-only mode is on: nothing is sent.", markup=False)
             return
         preview = self.preview
         if preview is None or not self.can_apply:
             return
-        if preview.generation != self.session.generation:
-            self.notify(
-                "The catalog changed since this preview (a sync or a job): planned again; "
-                "review it and press A again.",
-                markup=False,
-                timeout=6,
-            )
+        stale = self._stale(preview)
+        if stale:
+            self.notify(f"{stale}: planned again; review it and press A again.", markup=False)
             self.load()
             return
         self.applying = True  # one press, one dialog, one set of jobs
@@ -254,12 +270,17 @@ class RulePreviewScreen(Screen[None]):
 
     @work(group="apply", exit_on_error=False)
     async def _confirm_and_apply(self, preview: Preview) -> None:
-        from shelf_tui.ui.screens.rule_confirm import confirm_rule
+        from shelf_tui.ui.rulejobs import jobs_door
 
+        door = jobs_door(self.app)
         try:
-            if not await confirm_rule(self.app, preview.rule_plan, self.session.config):
+            confirmed = await door.confirm(
+                preview.rule_plan, type_count_above=self.session.config.ui.type_count_above
+            )
+            if not confirmed:
+                self.notify("Not applied: nothing was sent.", markup=False)
                 return
-            jobs = await self._apply(preview)
+            jobs = await self._apply(preview, door)
         finally:
             self.applying = False
             self.refresh_bindings()
@@ -272,14 +293,10 @@ class RulePreviewScreen(Screen[None]):
             markup=False,
             timeout=6,
         )
-        self.session.data_changed()
         self.load()
 
-    async def _apply(self, preview: Preview) -> list[Job] | None:
+    async def _apply(self, preview: Preview, door: RuleJobs) -> list[Job] | None:
         """Journal + record under the lock (a thread), then hand the jobs to the engine."""
-        from shelf_tui.ui.rulejobs import jobs_door
-
-        door = jobs_door(self.app, self.session)
         try:
             jobs = await asyncio.to_thread(
                 apply_rule,
@@ -305,9 +322,9 @@ class RulePreviewScreen(Screen[None]):
         except RulesError as exc:
             self.notify(f"Not applied: {one_line(str(exc))}", severity="error", markup=False)
             return None
-        except Exception as exc:  # the engine's refusals (read-only, ...) are one line
-            log.warning("applying rule %s failed: %s", self.rule_name, exc)
+        except ShelfError as exc:  # the engine's refusals (read-only, ...) are one line
             self.notify(f"Not applied: {one_line(str(exc))}", severity="error", markup=False)
             return None
+        self.session.data_changed()
         await door.start(jobs)
         return jobs

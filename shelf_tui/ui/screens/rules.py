@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from shelf_tui.rules import Plan, RulesError, RuleStatus, set_enabled
 from shelf_tui.ui import fmt
-from shelf_tui.ui.rulesio import Reader, RulesPlace, book, file_stamp
+from shelf_tui.ui.rulesio import Reader, RulesPlace, book, file_stamp, read_only
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, fit, one_line
 from shelf_tui.ui.widgets.title_bar import TitleBar
@@ -359,7 +359,7 @@ class RulesScreen(Screen[None]):
         if action == "preview":
             return ok
         if action == "toggle_rule":
-            return ok and not self.session.read_only
+            return ok and not read_only(self.session)
         return True
 
     def action_back(self) -> None:
@@ -380,7 +380,7 @@ class RulesScreen(Screen[None]):
         st = self.current
         if st is None or self.place is None:
             return
-        if self.session.read_only:
+        if read_only(self.session):
             self.notify("Read-only mode is on: rules.toml is not changed.", markup=False)
             return
         if self.loaded is None or self.loaded.error is not None:

@@ -7,9 +7,9 @@ stacked above a middle axis and delistings hanging below it, each stack split by
 
 The series differ by glyph, not only by colour, so the chart reads the same over SSH at 256
 colours and with NO_COLOR. Both halves share one scale (`unit` events per cell, the smallest
-that fits the busiest day), and a day with any event shows at least one cell, so a single
-violation delist next to a day of 500 relists is never drawn as nothing. A cursor (`^`) picks
-one day; the line under the chart gives that day's exact numbers.
+that fits the busiest day), and every series with events on a day gets at least one cell of
+its glyph, so a single violation delist next to 500 relists is never drawn as nothing. A
+cursor (`^`) picks a day; the table under the chart gives its exact numbers and the span's.
 
 `chart_lines` is a pure function of its inputs (the snapshot and pilot tests read its output
 off the screen); `ActivityChart` is the widget around it.
@@ -86,8 +86,8 @@ def split_cells(values: Sequence[int], cells: int) -> list[int]:
         for i in nonzero:
             if out[i] == 0:
                 out[i] = 1
-    while sum(out) > cells:  # the minimum-one rule overshot: take from the biggest share
-        i = max(range(len(out)), key=lambda k: (out[k] - exact[k], out[k]))
+    while sum(out) > cells:  # the minimum-one rule overshot: take from a share of 2 or more
+        i = max((k for k in range(len(out)) if out[k] > 1), key=lambda k: out[k] - exact[k])
         out[i] -= 1
     order = sorted(range(len(values)), key=lambda k: exact[k] - out[k], reverse=True)
     n = 0
@@ -108,7 +108,10 @@ def stack(day: DayActivity, kind: str, unit: int, rows: int) -> list[str]:
     total = sum(values)
     if total == 0:
         return []
-    cells = min(rows, math.ceil(total / unit))
+    # Every series with events gets a cell, even when that makes the bar a little taller
+    # than its share: one violation delist must never vanish beside 500 relists.
+    nonzero = sum(1 for v in values if v)
+    cells = min(rows, max(math.ceil(total / unit), nonzero))
     out: list[str] = []
     for (key, _, _), n in zip(SERIES, split_cells(values, cells), strict=True):
         out.extend([GLYPHS[key]] * n)
