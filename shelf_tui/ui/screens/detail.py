@@ -98,12 +98,15 @@ class DetailScreen(ItemActionsScreen):
         self.session.submit(Task(run, self._show, DETAIL, ("detail", id(self))))
 
     def data_changed(self) -> None:
-        self.load()
+        if self.is_mounted:  # a closed detail may still be listening until collected
+            self.load()
 
     def marks_changed(self, op: MarkOp, seq: int, own: bool) -> None:
         pass
 
     def _show(self, loaded: tuple[Item | None, list[Event], Shop | None]) -> None:
+        if not self.is_mounted:
+            return
         item, events, shop = loaded
         self.item, self.events, self.loaded = item, events, True
         now = self.session.now()
