@@ -61,8 +61,10 @@ class RuleJobs:
             requests = [r for r in rule_plan.requests if r.action is action]
             keys = [(r.shop, item_id) for r in requests for item_id in r.item_ids]
             plan = await engine.aplan_keys(action, keys, now=self.service.session.clock())
-            then = f" Dialog {step} of {len(actions)}: nothing is sent unless all say yes." * (
-                len(actions) > 1
+            then = (
+                f" Step {step} of {len(actions)}: nothing is sent until every step is confirmed."
+                if len(actions) > 1
+                else ""
             )
             request = ConfirmRequest(
                 title=f"Rule {rule.name}: {action.label}",

@@ -74,6 +74,23 @@ def book(place: RulesPlace, reader: Reader, clock: Callable[[], datetime]) -> Ru
     return RuleBook(place.rules_file, reader.get(), clock=clock)
 
 
+def short_path(path: Path | str) -> str:
+    """A path as the seller reads it: the home directory as `~` (fits 80 columns better)."""
+    text = str(path)
+    try:
+        home = str(Path.home())
+    except RuntimeError:  # no home directory at all
+        return text
+    if home not in ("", "/") and (text == home or text.startswith(home + "/")):
+        return "~" + text[len(home) :]
+    return text
+
+
+def short_lines(text: str, path: Path) -> str:
+    """A message naming `path` (RulesError's `path:LINE: ...`), with the path shortened."""
+    return text.replace(str(path), short_path(path))
+
+
 def file_stamp(path: Path) -> tuple[int, int] | None:
     """(mtime_ns, size) of rules.toml, None when missing: the screen reloads when it moves."""
     try:

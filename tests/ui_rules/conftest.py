@@ -16,8 +16,9 @@ from shelf_tui.ui.app import ShelfApp, make_app
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Paths:
-    paths = make_home(tmp_path / "home")
+def home() -> Paths:
+    """Under the test's HOME (root conftest: in tmp), so screens show `~/shelf/...`."""
+    paths = make_home(Path.home() / "shelf")
     write_rules(paths)
     return paths
 

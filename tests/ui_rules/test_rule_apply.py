@@ -74,7 +74,7 @@ async def test_apply_makes_one_job_per_request_with_the_rules_reason_and_records
         await pilot.press("A")
         await settle(pilot)
         text = dialog_text(app)
-        assert "Rule zero-stock: delist 下架" in text and "Dialog 1 of 2" in text
+        assert "Rule zero-stock: delist 下架" in text and "Step 1 of 2" in text
         assert "Reason: rule:zero-stock: out of stock" in text
         assert "tb-main 4" in text and "ml-mx 1" in text
         await confirm(pilot, app)

@@ -27,7 +27,7 @@ from shelf_tui.rules import DayActivity, Report, build_report, daily_activity
 from shelf_tui.ui.rulesio import Reader
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean
-from shelf_tui.ui.widgets.chart import DAYS_SHOWN, ActivityChart, legend, numbers
+from shelf_tui.ui.widgets.chart import DAYS_SHOWN, ActivityChart, numbers
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
 TZ = "UTC"
@@ -54,7 +54,6 @@ class ReportScreen(Screen[None]):
     ReportScreen #report-body { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
     ReportScreen #report-body Static { height: auto; }
     ReportScreen #chart-title { text-style: bold; }
-    ReportScreen #chart-legend { color: $text-muted; }
     ReportScreen #chart-numbers { text-style: bold; }
     ReportScreen #report-text { margin-top: 1; }
     """
@@ -73,7 +72,6 @@ class ReportScreen(Screen[None]):
                 id="chart-title",
             )
             yield ActivityChart(id="chart")
-            yield Static(id="chart-legend")
             yield Static(id="chart-numbers")
             yield Static(Text("reading the report…"), id="report-text")
         yield Footer(compact=True, show_command_palette=False)
@@ -122,7 +120,6 @@ class ReportScreen(Screen[None]):
     def _moved(self, event: ActivityChart.Moved) -> None:
         chart = event.chart
         day = chart.day
-        self.query_one("#chart-legend", Static).update(Text(legend(chart.unit)))
         if day is not None:
             today = chart.cursor == len(chart.days) - 1
             lines = numbers(day, chart.days, today)

@@ -39,6 +39,7 @@ from shelf_tui.ui.rulesio import (
     book,
     last_run_of,
     read_only,
+    short_lines,
 )
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, one_line
@@ -161,7 +162,7 @@ class RulePreviewScreen(Screen[None]):
         try:
             preview = await asyncio.to_thread(self._plan)
         except RulesError as exc:
-            self._fail("\n".join(exc.lines()))
+            self._fail("\n".join(short_lines(line, self.place.rules_file) for line in exc.lines()))
             return
         except KeyError:
             self._fail(f"{self.rule_name} is no longer in rules.toml.")

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +30,15 @@ from textual.widgets import DataTable, Footer, Static
 
 from shelf_tui.rules import Plan, RulesError, RuleStatus, set_enabled
 from shelf_tui.ui import fmt
-from shelf_tui.ui.rulesio import Reader, RulesPlace, book, file_stamp, read_only
+from shelf_tui.ui.rulesio import (
+    Reader,
+    RulesPlace,
+    book,
+    file_stamp,
+    read_only,
+    short_lines,
+    short_path,
+)
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, fit, one_line
 from shelf_tui.ui.widgets.title_bar import TitleBar
@@ -85,30 +95,34 @@ def when(at: datetime | None, now: int) -> str:
     return fmt.stamp(at, now) if at is not None else "never"
 
 
-def detail_lines(st: RuleStatus, now: int, plan_line: str | None, path: str) -> Text:
-    """The panel under the list: the highlighted rule in words."""
+def detail_lines(st: RuleStatus, now: int, plan_line: str | None, path: str) -> Group:
+    """The panel under the list: the highlighted rule in words (labels left, values folded
+    under their own column so a long note stays readable at 80 columns)."""
     state = "on" if st.enabled else "off"
-    out = Text(no_wrap=False)
-    out.append(f"{clean(st.name)}", style="bold")
-    out.append(
-        f" · {st.kind} · {st.action} · {state} · shops {clean(', '.join(st.shops))} · "
-        f"{clean(path)}:{st.line}\n"
+    head = Text(no_wrap=True, overflow="ellipsis")
+    head.append(clean(st.name), style="bold")
+    head.append(
+        f" · {st.kind} · {st.action} · {state} · {clean(', '.join(st.shops))} · "
+        f"{clean(path)}:{st.line}"
     )
-    out.append(f"  {clean(st.what)}\n")
-    out.append(f"  next due: {clean(st.next_due_text)}\n")
-    last = f"  last run: {when(st.last_run_at, now)}"
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    grid.add_row(" what", Text(clean(st.what)))
+    grid.add_row(" next due", Text(clean(st.next_due_text)))
+    last = when(st.last_run_at, now)
     if st.last_note:
         last += f": {one_line(st.last_note)}"
-    out.append(last + "\n")
+    grid.add_row(" last run", Text(last))
     if st.last_applied_at is not None:
-        out.append(
-            f"  last applied: {when(st.last_applied_at, now)}, {st.last_sent:,} item(s) sent\n"
+        grid.add_row(
+            " applied", Text(f"{when(st.last_applied_at, now)}, {st.last_sent:,} item(s) sent")
         )
     if plan_line is None:
-        out.append("  now: planning…", style="dim")
+        grid.add_row(" now", Text("planning…", style="dim"))
     else:
-        out.append(f"  now: {one_line(plan_line)}", style="bold")
-    return out
+        grid.add_row(" now", Text(f"{one_line(plan_line)} (enter: item by item)"))
+    return Group(head, grid)
 
 
 class RulesScreen(Screen[None]):
@@ -120,8 +134,8 @@ class RulesScreen(Screen[None]):
     ]
 
     DEFAULT_CSS = """
-    RulesScreen #rules-table { height: 1fr; }
-    RulesScreen #rule-detail { height: auto; max-height: 8; border-top: solid $panel-lighten-2; }
+    RulesScreen #rules-table { height: auto; max-height: 60%; }
+    RulesScreen #rule-detail { height: 1fr; border-top: solid $panel-lighten-2; }
     RulesScreen #rules-error { height: 1fr; padding: 0 1; }
     RulesScreen #rules-error Static { height: auto; }
     RulesScreen .problem { color: $error; }
@@ -250,8 +264,9 @@ class RulesScreen(Screen[None]):
             "rules.toml does not validate: no rule is planned or applied until it is fixed.\n\n",
             style="bold",
         )
+        assert self.place is not None
         for line in error.lines():
-            out.append(clean(line) + "\n", style="bold red")
+            out.append(clean(short_lines(line, self.place.rules_file)) + "\n", style="bold red")
         out.append(
             "\nFix the file in your editor; this screen reloads when it changes (l reloads now)."
             "\n`shelf rules check` prints the same from a shell."
@@ -262,7 +277,8 @@ class RulesScreen(Screen[None]):
         if self.place is None:
             return Text("This console was opened without a home directory: no rules.toml.")
         return Text(
-            f"No rules yet. Write {self.place.rules_file} (the README's rules cookbook has "
+            f"No rules yet. Write {short_path(self.place.rules_file)} (the README's rules "
+            "cookbook has "
             "examples: delist at 0 stock, relist on restock, schedules, campaigns, price "
             "bands), then press l. `shelf rules check` validates it from a shell."
         )
@@ -339,7 +355,7 @@ class RulesScreen(Screen[None]):
                 on = sum(1 for s in self.loaded.statuses if s.enabled)
                 left += f" · {total} ({on} on)"
         if self.place is not None:
-            left += f" · {self.place.rules_file}"
+            left += f" · {short_path(self.place.rules_file)}"
         status = getattr(self.app, "status_line", None)
         right = str(status()) if callable(status) else ""
         self.query_one("#title", TitleBar).show(clean(left), right)

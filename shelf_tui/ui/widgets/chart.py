@@ -160,7 +160,7 @@ def chart_lines(
     days: Sequence[DayActivity], width: int, rows: int, cursor: int | None = None
 ) -> list[Text]:
     """The chart as lines of Text: `rows` lines of listings, the axis, `rows` lines of
-    delistings, the cursor line, the date labels. Glyph cells carry a style name
+    delistings, the cursor line, the date labels, the legend. Glyph cells carry a style name
     (`chart--user` ...) the widget maps to theme colours."""
     peak = max((max(d.listed, d.delisted) for d in days), default=0)
     unit = unit_for(peak, rows)
@@ -192,13 +192,13 @@ def chart_lines(
         label = f"{top:,}" if level == rows else ""
         cells = [s[level - 1] if len(s) >= level else gap() for s in downs]
         lines.append(row(label, "┤" if level == rows else "│", cells))
-    marker = [" "] * (geo.column(len(days)))
+    marker = Text(no_wrap=True)
     if cursor is not None and 0 <= cursor < len(days):
-        start = geo.column(cursor)
-        for n in range(geo.bar):
-            marker[start + n] = "^"
-    lines.append(Text("".join(marker).rstrip(), style="chart--cursor", no_wrap=True))
+        marker.append(" " * geo.column(cursor))
+        marker.append("^" * geo.bar, style="chart--cursor")
+    lines.append(marker)
     lines.append(Text(_date_labels(days, geo), style="chart--axis", no_wrap=True))
+    lines.append(legend(unit))
     return lines
 
 
@@ -222,10 +222,16 @@ def _date_labels(days: Sequence[DayActivity], geo: Geometry) -> str:
 _STYLE = {glyph: f"chart--{key}" for key, _, glyph in SERIES}
 
 
-def legend(unit: int) -> str:
-    parts = "  ".join(f"{glyph} {label}" for _, label, glyph in SERIES)
+def legend(unit: int) -> Text:
+    """The key under the chart, each glyph in its series' style."""
+    out = Text("▲ listed  ▼ delisted ·", style="chart--axis", no_wrap=True)
+    for _, label, glyph in SERIES:
+        out.append(" ")
+        out.append(glyph, style=_STYLE[glyph])
+        out.append(f" {label} ", style="chart--axis")
     per = "1 event" if unit == 1 else f"{unit:,} events"
-    return f"▲ listed  ▼ delisted · {parts} · one cell = {per}"
+    out.append(f"· one cell = {per}", style="chart--axis")
+    return out
 
 
 class ActivityChart(Widget, can_focus=True):
@@ -248,7 +254,7 @@ class ActivityChart(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     ActivityChart { height: auto; }
-    ActivityChart > .chart--user { color: $accent; }
+    ActivityChart > .chart--user { color: $primary-lighten-1; }
     ActivityChart > .chart--rule { color: $warning; }
     ActivityChart > .chart--platform { color: $error; }
     ActivityChart > .chart--axis { color: $text-muted; }
@@ -289,7 +295,7 @@ class ActivityChart(Widget, can_focus=True):
         return self.days[self.cursor] if 0 <= self.cursor < len(self.days) else None
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return 2 * self.rows + 3 if self.days else 1
+        return 2 * self.rows + 4 if self.days else 1
 
     def render(self) -> Text:
         if not self.days:

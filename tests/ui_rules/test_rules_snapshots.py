@@ -1,0 +1,98 @@
+"""Snapshots (pytest-textual-snapshot) of the rules screen, the preview, the report and its
+chart, at 80x24 and 100x30, and with NO_COLOR, on the fixed clock and data. Update with
+`pytest tests/ui_rules/test_rules_snapshots.py --snapshot-update` and review the SVGs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from rules_ui_helpers import NOW_DT, settle
+from test_rules_screen import BAD
+
+from shelf_tui.paths import Paths
+from shelf_tui.rules import RuleBook
+from shelf_tui.store import Store
+from shelf_tui.ui.app import ShelfApp
+
+SIZES = [(80, 24), (100, 30)]
+
+
+def keys(*presses: str) -> Callable[[Any], Any]:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        for key in presses:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.fixture
+def ran(store: Store, home: Paths) -> None:
+    """zero-stock ran (and was applied) two hours ago, as `shelf rules run` records it."""
+    earlier = NOW_DT - timedelta(hours=2)
+    book = RuleBook(home.rules_file, store, clock=lambda: earlier)
+    book.commit(book.preview(), applied={"zero-stock"})
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rules_list(
+    app_for: Callable[..., ShelfApp], ran: None, snap_compare: Any, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app_for(), terminal_size=size, run_before=keys("R"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rule_preview(
+    app_for: Callable[..., ShelfApp], snap_compare: Any, size: tuple[int, int]
+) -> None:
+    """zero-stock: delists, a relist, and skips (lock, seller, violation) with their counts."""
+    assert snap_compare(app_for(), terminal_size=size, run_before=keys("R", "enter", "down"))
+
+
+def test_rule_preview_cap_refusal_80x24(
+    app_for: Callable[..., ShelfApp], snap_compare: Any
+) -> None:
+    assert snap_compare(
+        app_for(), terminal_size=(80, 24), run_before=keys("R", "down", "down", "enter")
+    )
+
+
+def test_bad_rules_toml_80x24(
+    app_for: Callable[..., ShelfApp], home: Paths, snap_compare: Any
+) -> None:
+    home.rules_file.write_text(BAD, encoding="utf-8")
+    assert snap_compare(app_for(), terminal_size=(80, 24), run_before=keys("R"))
+
+
+def test_rule_confirm_dialog_80x24(app_for: Callable[..., ShelfApp], snap_compare: Any) -> None:
+    """The L/D dialog with the rule's reason fixed and Cancel focused."""
+    assert snap_compare(app_for(), terminal_size=(80, 24), run_before=keys("R", "enter", "A"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_report_chart(
+    app_for: Callable[..., ShelfApp], snap_compare: Any, size: tuple[int, int]
+) -> None:
+    assert snap_compare(app_for(), terminal_size=size, run_before=keys("I"))
+
+
+@pytest.mark.parametrize(
+    "presses",
+    [("R",), ("R", "enter"), ("I", "left", "left")],
+    ids=["rules", "preview", "report"],
+)
+def test_no_color_80x24(
+    app_for: Callable[..., ShelfApp],
+    ran: None,
+    snap_compare: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    presses: tuple[str, ...],
+) -> None:
+    """Without colour: on/off words, the > cursor, the ^ day marker and the glyphs █ ▒ ░
+    carry what colour would."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(app_for(), terminal_size=(80, 24), run_before=keys(*presses))
