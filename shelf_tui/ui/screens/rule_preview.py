@@ -28,7 +28,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from shelf_tui.errors import ShelfError
-from shelf_tui.rules import Busy, Plan, RulePlan, RulesError
+from shelf_tui.rules import Busy, Plan, RulePlan, RulesError, Skip, describe_rule
+from shelf_tui.rules.timespec import format_duration
 from shelf_tui.store.jobs import Job
 from shelf_tui.ui.rulejobs import RuleJobs
 from shelf_tui.ui.rulesio import (
@@ -59,12 +60,16 @@ class Preview:
     enabled: bool
     ran_at: int | None
     planned_at: int  # the console's clock, epoch seconds
+    sync_seen: object  # the app's last sync when planning began: another one means stale
 
 
 def head_text(preview: Preview) -> Text:
     """The lines above the item list (literal Text: a shop name cannot smuggle markup)."""
     rp = preview.rule_plan
+    rule = rp.rule
     out = Text()
+    out.append(f"{clean(rule.name)}", style="bold")
+    out.append(f" ({rule.kind.value}): {clean(describe_rule(rule))}\n")
     if not preview.enabled:
         out.append(
             "This rule is off: this is what it would do. Turn it on (space on the rules "
@@ -89,9 +94,15 @@ def head_text(preview: Preview) -> Text:
         out.append(
             "skipped: " + " · ".join(f"{n:,} {skip.label}" for skip, n in skips.items()) + "\n"
         )
+    if Skip.GRACE in skips:
+        out.append(
+            f"grace: the condition must hold for {format_duration(rule.grace)} across runs of "
+            "`shelf rules run` (cron) or applies; a preview does not start the clock.\n",
+            style="dim",
+        )
     out.append(
         f"Planned {preview.plan.at:%Y-%m-%d %H:%M} UTC from the store as last synced; "
-        "nothing is sent until you apply.",
+        "nothing is sent before A.",
         style="dim",
     )
     return out
@@ -144,7 +155,7 @@ class RulePreviewScreen(Screen[None]):
 
     # -- planning --------------------------------------------------------------------------
 
-    def _plan(self) -> Preview:
+    def _plan(self, sync_seen: object) -> Preview:
         """Plan every enabled rule (so an earlier rule's claim shows as a conflict, as in a
         real run), or just this one when it is off."""
         rules = book(self.place, self.reader, self.session.clock)
@@ -153,14 +164,15 @@ class RulePreviewScreen(Screen[None]):
         planned_at = self.session.now()
         ran_at = last_run_of(self.reader.get(), self.rule_name)
         plan = rules.preview() if rule.enabled else rules.preview(names=[self.rule_name])
-        return Preview(plan, plan.get(self.rule_name), rule.enabled, ran_at, planned_at)
+        rp = plan.get(self.rule_name)
+        return Preview(plan, rp, rule.enabled, ran_at, planned_at, sync_seen)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def load(self) -> None:
         self.preview = None
         self.refresh_bindings()
         try:
-            preview = await asyncio.to_thread(self._plan)
+            preview = await asyncio.to_thread(self._plan, getattr(self.app, "last_sync", None))
         except RulesError as exc:
             self._fail("\n".join(short_lines(line, self.place.rules_file) for line in exc.lines()))
             return
@@ -197,14 +209,12 @@ class RulePreviewScreen(Screen[None]):
         self.query_one("#plan-item", Static).update(text)
 
     def retitle(self) -> None:
-        left = f"Preview · {clean(self.rule_name)}"
+        left = f"{clean(self.rule_name)} preview"
         if self.preview is not None:
             rp = self.preview.rule_plan
-            left += f" ({rp.rule.kind.value}, {rp.rule.action.value})"
-            planned = len(rp.planned)
-            left += f" · {planned:,} to send · {len(rp.skipped):,} skipped"
             if rp.refused:
                 left += " · REFUSED (cap)"
+            left += f" · {len(rp.planned):,} to send · {len(rp.skipped):,} skipped"
         elif not self.error:
             left += " · planning…"
         status = getattr(self.app, "status_line", None)
@@ -238,8 +248,7 @@ class RulePreviewScreen(Screen[None]):
     def _stale(self, preview: Preview) -> str:
         """Why the preview must be planned again before it is applied ("" when it is fresh):
         a sync finished since (the store now says something else), or it is old."""
-        synced = getattr(self.app, "last_sync", None)
-        if isinstance(synced, int) and synced >= preview.planned_at:
+        if getattr(self.app, "last_sync", None) != preview.sync_seen:
             return "The shops were synced since this preview"
         if self.session.now() - preview.planned_at > MAX_AGE:
             return f"This preview is more than {MAX_AGE // 60} minutes old"

@@ -101,14 +101,12 @@ def detail_lines(st: RuleStatus, now: int, plan_line: str | None, path: str) -> 
     state = "on" if st.enabled else "off"
     head = Text(no_wrap=True, overflow="ellipsis")
     head.append(clean(st.name), style="bold")
-    head.append(
-        f" · {st.kind} · {st.action} · {state} · {clean(', '.join(st.shops))} · "
-        f"{clean(path)}:{st.line}"
-    )
+    head.append(f" · {st.kind} · {st.action} · {state} · {clean(', '.join(st.shops))}")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="bold")
     grid.add_column(overflow="fold")
     grid.add_row(" what", Text(clean(st.what)))
+    grid.add_row(" file", Text(f"{clean(path)}:{st.line}"))
     grid.add_row(" next due", Text(clean(st.next_due_text)))
     last = when(st.last_run_at, now)
     if st.last_note:
@@ -342,7 +340,8 @@ class RulesScreen(Screen[None]):
                 line = self.plan.get(st.name).summary()
             except KeyError:
                 line = "disabled: enter previews what it would do"
-        detail.update(detail_lines(st, self.session.now(), line, self.place.rules_file.name))
+        path = short_path(self.place.rules_file)
+        detail.update(detail_lines(st, self.session.now(), line, path))
 
     def retitle(self) -> None:
         left = "Rules"
@@ -353,9 +352,7 @@ class RulesScreen(Screen[None]):
             elif self.loaded.statuses:
                 total = len(self.loaded.statuses)
                 on = sum(1 for s in self.loaded.statuses if s.enabled)
-                left += f" · {total} ({on} on)"
-        if self.place is not None:
-            left += f" · {short_path(self.place.rules_file)}"
+                left += f" {total} · {on} on"
         status = getattr(self.app, "status_line", None)
         right = str(status()) if callable(status) else ""
         self.query_one("#title", TitleBar).show(clean(left), right)
