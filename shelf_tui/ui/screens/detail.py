@@ -97,15 +97,19 @@ class DetailScreen(ItemActionsScreen):
 
         self.session.submit(Task(run, self._show, DETAIL, ("detail", id(self))))
 
+    def _open(self) -> bool:
+        """Still on the screen stack: a closed detail may listen until it is collected."""
+        return self.is_mounted and self in self.app.screen_stack
+
     def data_changed(self) -> None:
-        if self.is_mounted:  # a closed detail may still be listening until collected
+        if self._open():
             self.load()
 
     def marks_changed(self, op: MarkOp, seq: int, own: bool) -> None:
         pass
 
     def _show(self, loaded: tuple[Item | None, list[Event], Shop | None]) -> None:
-        if not self.is_mounted:
+        if not self._open():
             return
         item, events, shop = loaded
         self.item, self.events, self.loaded = item, events, True
