@@ -45,6 +45,7 @@ log = logs.get("ui.jobs")
 RESUME_DUE_EVERY = 30.0
 #: The browser re-reads its rows at most this often while jobs change items, in seconds.
 DATA_EVERY = 1.0
+INTERRUPTED_BY_QUIT = "the console closed mid-job; resume to continue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,15 +180,29 @@ class JobsService:
         self.app.run_worker(run(), group="jobs-resume", exit_on_error=False)
 
     def close(self) -> None:
-        """The console is going away: running jobs stop sending and stay `interrupted`
-        (journaled; offered for resume at the next start)."""
+        """The console is going away (q, a lost terminal): running jobs stop sending and are
+        journaled `interrupted` at once, so the next start offers them for resume. A call in
+        flight leaves its item `sending`; the resume reads it back before anything is sent."""
         if self._unlisten is not None:
             self._unlisten()
         if self._timer is not None:
             self._timer.stop()
-        if self._engine is not None:
-            for handle in self._engine.running:
-                handle.interrupt()
+        engine = self._engine
+        if engine is None:
+            return
+        for handle in engine.running:
+            handle.interrupt()
+            try:
+                engine.store.jobs.release(
+                    handle.job_id,
+                    engine.owner,
+                    JobState.INTERRUPTED,
+                    pause_reason=INTERRUPTED_BY_QUIT,
+                )
+            except Exception:
+                log.exception("job %s could not be marked interrupted", handle.job_id)
+            if handle.task is not None:
+                handle.task.cancel()
 
     # -- progress --------------------------------------------------------------------------
 
