@@ -81,14 +81,12 @@ class SignInFlow:
         """What to do, in the seller's words: before the URL, and after it."""
         if self.wants_token:
             return [
-                "Open Temu Seller Center at this address (or scan the code):",
-                "Authorise the app, copy the access token Seller Center shows and paste it "
-                "here (a callback address with a code works too).",
+                "Open Temu Seller Center here (or scan the code):",
+                "Authorise the app, then paste the access token it shows:",
             ]
         return [
             "Open this address, or scan the code with a phone:",
-            "Approve the app there, then paste the code, or the whole address the browser "
-            "lands on (the redirect URL).",
+            "Approve, then paste the code or the address you land on:",
         ]
 
 

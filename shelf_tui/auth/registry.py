@@ -87,9 +87,9 @@ def check(draft: ShopDraft, existing: set[str] | frozenset[str] = frozenset()) -
         problems["platform"] = "taobao, tmall, mercadolibre or temu"
     kind = needs_place(draft.platform)
     if kind == "site" and draft.place.upper() not in ML_SITES:
-        problems["place"] = f"a Mercado Libre site: {', '.join(ML_SITES)}"
+        problems["place"] = f"one of {' '.join(ML_SITES)}"
     elif kind == "region" and draft.place.lower() not in TEMU_REGIONS:
-        problems["place"] = f"a Temu region: {', '.join(TEMU_REGIONS)}"
+        problems["place"] = f"one of {' '.join(TEMU_REGIONS)}"
     elif not kind and draft.place:
         problems["place"] = "Taobao/Tmall shops have no site or region"
     if not draft.app_key:

@@ -86,7 +86,7 @@ class Login:
                 self.url = text.strip()
             elif self.url and text and set(text) <= QR_GLYPHS:
                 self.qr.append(text)
-            elif text.startswith(("Approve the app there", "Authorise the app")):
+            elif text.startswith(("Approve, then paste", "Authorise the app")):
                 break
 
     def answer(self, text: str | None) -> tuple[int, str, str]:
@@ -170,7 +170,7 @@ def test_temu_takes_the_token_seller_center_shows(
     token = live_sb.credentials("temu-us")["access_token"]
     done = shelf(cli_env, "login", "temu-us", input=token + "\n")
     assert done.returncode == 0, done.stderr
-    assert "Open Temu Seller Center at this address" in done.stderr
+    assert "Open Temu Seller Center here (or scan the code):" in done.stderr
     assert "https://seller.temu.com/open-platform/client-manage?app_key=" in done.stderr
     assert "Signed in to temu-us as" in done.stdout
     assert "Scopes: " in done.stdout and "bg.local.goods.sale.status.set" in done.stdout

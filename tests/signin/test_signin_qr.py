@@ -110,6 +110,7 @@ async def test_a_code_cut_by_a_narrow_terminal_is_shown_whole_on_ctrl_o(
         assert code.cut and decode(lines) == []  # a cut code reads as nothing
         keys, _ = region_lines(app, screen.query_one("#signin-keys"))
         assert "QR code cut off: ^o shows it whole" in " ".join(k.strip() for k in keys)
+        assert "enter sign in · esc cancel" in " ".join(k.strip() for k in keys)
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, QrScreen)

@@ -32,7 +32,7 @@ from shelf_tui.ui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from shelf_tui.ui.accounts import Accounts
 
-COLUMNS = (("shop", 11), ("platform", 13), ("site", 4), ("seller", 10), ("token", 22), ("sync", 6))
+COLUMNS = (("shop", 11), ("platform", 13), ("site", 4), ("seller", 10), ("token", 22), ("sync", 7))
 LEVEL_STYLE = {"ok": "", "warn": "bold yellow", "bad": "bold red", "unknown": "dim"}
 
 
@@ -195,9 +195,14 @@ class ShopsScreen(Screen[None]):
         if listing is not None and listing.keyring_problem:
             lines.append("No usable keyring: adding and signing in are off (press a for the fix).")
         elif listing is not None:
-            for row in listing.rows:
-                if row.token.needs_attention and len(lines) < 2:
-                    lines.append(f"{row.shop.name}: {row.token.text} (enter: sign in)")
+            urgent = sorted(
+                (r for r in listing.rows if r.token.needs_attention),
+                key=lambda r: (r.token.level != "bad", r.token.text == "not signed in"),
+            )
+            for row in urgent[:2]:
+                lines.append(f"{row.shop.name}: {row.token.text} (enter: sign in)")
+            if len(urgent) > 2:
+                lines[-1] += f" · {len(urgent) - 2} more below"
         if listing is not None and not listing.rows:
             lines.append(
                 "No shops yet. Press a to add one (app key and secret from the platform's "
@@ -332,12 +337,18 @@ def describe(row: ShopRow, now: int) -> list[str]:
         refresh = "shelf refreshes it"
     else:
         refresh = "cannot be refreshed: sign in again before then"
-    expiry = ""
+    token = row.token.text
     if shop.token_expires_at is not None:
-        expiry = f" (until {shop.token_expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+        until = f"{shop.token_expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        if shop.platform is Platform.MERCADOLIBRE:
+            token = f"{token} (access token until {until})"
+        elif token.startswith("valid"):
+            token = f"valid until {until}"
+        else:
+            token = f"{token} ({until})"
     lines = [
         f"{head} · seller {seller}{seller_id}",
-        f"Token: {row.token.text}{expiry} · {refresh}",
+        f"Token: {token} · {refresh}",
     ]
     if row.failing:
         lines.append(f"Refresh failing: {one_line(row.failing)}")

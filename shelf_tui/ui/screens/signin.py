@@ -54,7 +54,8 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
     SignInScreen #signin-text { width: 1fr; min-width: 28; }
     SignInScreen #signin-text > Static { height: auto; padding: 0 1; }
     SignInScreen #signin-reason { color: $warning; text-style: bold; }
-    SignInScreen #signin-url { color: $accent; text-style: bold; margin: 1 0; }
+    SignInScreen #signin-url { color: $accent; text-style: bold; margin-top: 1; }
+    SignInScreen #signin-steps { margin-top: 1; }
     SignInScreen #signin-answer { margin: 1 1 0 1; }
     SignInScreen #signin-error { color: $error; text-style: bold; max-height: 4; }
     SignInScreen #signin-status { color: $text-muted; }
@@ -138,11 +139,11 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
     def _keys(self) -> None:
         """The keys line; it also says when the code is cut off here."""
         if self.info is not None:
-            text = "enter: done"
+            text = "enter done"
         else:
             cut = self.query_one("#signin-qr", QrCode).cut
-            tail = "QR code cut off: ^o shows it whole" if cut else "^o: QR alone"
-            text = f"enter: sign in · esc: cancel · {tail}"
+            tail = "QR code cut off: ^o shows it whole" if cut else "^o QR alone"
+            text = f"enter sign in · esc cancel · {tail}"
         self.query_one("#signin-keys", Static).update(Text(text))
 
     def retitle(self) -> None:
