@@ -116,6 +116,12 @@ async def test_apply_makes_one_job_per_request_with_the_rules_reason_and_records
             "skipped 1 promotion lock, 1 delisted by the seller by hand, 1 violation delist"
         )
         assert isinstance(app.screen, JobsScreen)
+        # back from the pane the preview is planned again: the jobs are done, nothing waits
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is preview
+        assert "Nothing to send now." in dialog_text(app)
+        assert "waiting in an unfinished job" not in dialog_text(app)
         # only zero-stock's run was recorded
         others = RuleBook(home.rules_file, store).statuses()[1:]
         assert all(st.last_run_at is None for st in others)

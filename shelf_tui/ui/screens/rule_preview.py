@@ -61,6 +61,7 @@ class Preview:
     ran_at: int | None
     planned_at: int  # the console's clock, epoch seconds
     sync_seen: object  # the app's last sync when planning began: another one means stale
+    generation: int  # the session's data generation when planning began
 
 
 def head_text(preview: Preview) -> Text:
@@ -153,9 +154,16 @@ class RulePreviewScreen(Screen[None]):
     def on_unmount(self) -> None:
         self.reader.close()
 
+    def on_screen_resume(self) -> None:
+        """Back from the job pane or an item: plan again if the store changed meanwhile (a
+        job ended, a sync), so the preview never shows a finished job as "waiting"."""
+        if self.preview is not None and self.preview.generation != self.session.generation:
+            self.load()
+        self.retitle()
+
     # -- planning --------------------------------------------------------------------------
 
-    def _plan(self, sync_seen: object) -> Preview:
+    def _plan(self, sync_seen: object, generation: int) -> Preview:
         """Plan every enabled rule (so an earlier rule's claim shows as a conflict, as in a
         real run), or just this one when it is off."""
         rules = book(self.place, self.reader, self.session.clock)
@@ -165,14 +173,16 @@ class RulePreviewScreen(Screen[None]):
         ran_at = last_run_of(self.reader.get(), self.rule_name)
         plan = rules.preview() if rule.enabled else rules.preview(names=[self.rule_name])
         rp = plan.get(self.rule_name)
-        return Preview(plan, rp, rule.enabled, ran_at, planned_at, sync_seen)
+        return Preview(plan, rp, rule.enabled, ran_at, planned_at, sync_seen, generation)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def load(self) -> None:
         self.preview = None
         self.refresh_bindings()
         try:
-            preview = await asyncio.to_thread(self._plan, getattr(self.app, "last_sync", None))
+            preview = await asyncio.to_thread(
+                self._plan, getattr(self.app, "last_sync", None), self.session.generation
+            )
         except RulesError as exc:
             self._fail("\n".join(short_lines(line, self.place.rules_file) for line in exc.lines()))
             return
