@@ -325,13 +325,13 @@ class JobsService:
                 markup=False,
             )
             return
-        plan = await self.engine.aplan_keys(action, selection.keys)
+        plan = await self.engine.aplan_keys(action, selection.keys, now=self.session.clock())
         plan = _drop_vanished(plan).with_hidden(selection.hidden)
         if plan.empty:
             self.app.notify(f"Nothing to {action.value}.", markup=False)
             return
         request = ConfirmRequest(
-            title=action.label,
+            title=action.label.capitalize(),
             button=f"{verb(action)} {plan.total:,}",
             plan=plan,
             accents=await self._accents(),
@@ -492,7 +492,7 @@ class JobsService:
             self.app.notify(f"Job {job_id} has no failed items to retry.", markup=False)
             return
         action = Action(job.action)
-        plan = await self.engine.aplan_keys(action, keys)
+        plan = await self.engine.aplan_keys(action, keys, now=self.session.clock())
         plan = _drop_vanished(plan)
         request = ConfirmRequest(
             title=f"Retry job {job_id}: {action.label}",

@@ -139,7 +139,7 @@ def snap_items() -> list[Item]:
     titles = ("连衣裙 夏季新款", "Vestido de verano", "USB-C cable 2m", "耳机 蓝牙", "Lamp")
     states = (
         (Status.ACTIVE, Reason.NONE, 12, None),
-        (Status.ACTIVE, Reason.NONE, 3, NOW + 86_400),  # locked by a promotion
+        (Status.ACTIVE, Reason.NONE, 3, NOW + 3650 * 86_400),  # locked by a promotion
         (Status.INACTIVE, Reason.SELLER, 5, None),
         (Status.INACTIVE, Reason.SOLD_OUT, 0, None),
         (Status.INACTIVE, Reason.VIOLATION, 8, None),

@@ -163,15 +163,15 @@ def plan_text(request: ConfirmRequest, width: int = 76) -> RenderableType:
         out.append(f"⚠ {one_line(note)}\n", "yellow")
     if plan.blocked:
         counts = " · ".join(f"{b.value} {n:,}" for b, n in plan.blocked_counts.items())
-        out.append(f"Blocked {plan.blocked:,} (nothing sent, they end skipped): ", "bold yellow")
-        out.append(f"{counts}\n")
+        out.append(f"Blocked {plan.blocked:,} (not sent, end skipped): ", "bold yellow")
+        out.append(f"{counts} ")
+        out.append("(ctrl+o lists them)\n", "dim")
     if request.cannot:
         groups = Counter(why_group(r.why) for r in request.cannot)
         counts = " · ".join(f"{g} {n:,}" for g, n in groups.most_common())
         out.append(f"Cannot be undone {len(request.cannot):,}: ", "bold red")
-        out.append(f"{counts}\n")
-    if plan.blocked or request.cannot:
-        out.append("ctrl+o lists them item by item\n", "dim")
+        out.append(f"{counts} ")
+        out.append("(ctrl+o lists them)\n", "dim")
     out.rstrip()
     return out
 
@@ -252,7 +252,7 @@ class ConfirmScreen(ModalScreen[str | None]):
         border: round $warning; background: $surface; padding: 0 1;
         border-title-style: bold; border-title-color: $text;
     }
-    ConfirmScreen #confirm-plan-scroll { height: auto; max-height: 11; }
+    ConfirmScreen #confirm-plan-scroll { height: auto; max-height: 40vh; }
     ConfirmScreen #confirm-plan { height: auto; }
     ConfirmScreen #reason-label { margin-top: 1; text-style: bold; }
     ConfirmScreen #reason { margin: 0; width: 1fr; background: $boost; }
@@ -264,7 +264,8 @@ class ConfirmScreen(ModalScreen[str | None]):
     ConfirmScreen #count-label { width: auto; text-style: bold; }
     ConfirmScreen #count { width: 16; margin-left: 1; }
     ConfirmScreen #confirm-fixed { margin-top: 1; }
-    ConfirmScreen #confirm-hint { color: $error; text-style: bold; height: auto; }
+    ConfirmScreen #confirm-hint { color: $error; text-style: bold; height: auto; display: none; }
+    ConfirmScreen #confirm-hint.-shown { display: block; }
     ConfirmScreen #confirm-buttons { height: 1; margin-top: 1; align-horizontal: right; }
     ConfirmScreen #confirm-buttons Button { margin-left: 2; }
     ConfirmScreen #confirm-keys { color: $text-muted; height: 1; }
@@ -331,7 +332,9 @@ class ConfirmScreen(ModalScreen[str | None]):
         return reason_text(self.query_one("#reason", ReasonInput).value)
 
     def _hint(self, text: str) -> None:
-        self.query_one("#confirm-hint", Static).update(Text(text))
+        hint = self.query_one("#confirm-hint", Static)
+        hint.update(Text(text))
+        hint.set_class(bool(text), "-shown")
 
     def try_confirm(self) -> None:
         """Confirm if the reason (and the typed count) are there; else say what is missing

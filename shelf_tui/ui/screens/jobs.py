@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -58,7 +59,7 @@ def explain(view: JobView) -> str:
         return f"paused: {one_line(view.pause_reason) or 'waiting'} · s resumes"
     if state is JobState.INTERRUPTED:
         why = one_line(view.pause_reason) or "shelf stopped mid-job"
-        return f"interrupted: {why} · s resumes (calls in flight are read back, never re-sent)"
+        return f"interrupted: {why} · s resumes (unanswered calls are read back first)"
     if state is JobState.QUEUED:
         return "queued: journaled, not started · s starts it"
     if state is JobState.CANCELLED:
@@ -115,7 +116,7 @@ class JobsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.failures
         table.add_column("item id", key="item", width=14)
-        table.add_column("code", key="code", width=16)
+        table.add_column("code", key="code", width=20)
         table.add_column("platform said", key="said")
         self.service.pane = self
         self.job_list.focus()
@@ -231,7 +232,7 @@ class JobsScreen(Screen[None]):
             else:
                 self._set_failures(view.job_id, [])
 
-    def _info(self, view: JobView) -> Text:
+    def _info(self, view: JobView) -> Group:
         now = self.session.now()
         head = Text(f" #{view.job_id} ", style="bold")
         head.append(f"{action_label(view.action)} on ")
@@ -243,19 +244,18 @@ class JobsScreen(Screen[None]):
             head.append(f" · {fmt.minute(view.created_at)} ({fmt.age(view.created_at, now)})")
         if view.parent_id is not None:
             head.append(f" · {view.source or 'from'} of #{view.parent_id}")
-        text = Text("\n").join(
-            [
-                head,
-                Text(f" {explain(view)}", style="yellow" if view.state.resumable else ""),
-                Text(
-                    f" Failures {view.failed:,}: o opens the item · m marks them · r retries"
-                    if view.failed
-                    else " No failures.",
-                    style="bold red" if view.failed else "dim",
-                ),
-            ]
+        head.no_wrap, head.overflow = True, "ellipsis"
+        failures = Text(
+            f" Failures {view.failed:,}: o opens the item · m marks them · r retries"
+            if view.failed
+            else " No failures.",
+            style="bold red" if view.failed else "dim",
+            no_wrap=True,
+            overflow="ellipsis",
         )
-        return text
+        # The state line may wrap: a pause reason says what to do, it must not be cut.
+        state = Text(f" {explain(view)}", style="yellow" if view.state.resumable else "")
+        return Group(head, state, failures)
 
     @work(exclusive=True, group="jobs-pane-failures", exit_on_error=False)
     async def _load_failures(self, job_id: int) -> None:
