@@ -16,38 +16,14 @@ import csv
 import json
 import sys
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shelf_tui.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGN_IN, UsageError
 
 if TYPE_CHECKING:
     from shelf_tui.cli import CommandFactory, Context
-    from shelf_tui.domain import Item
     from shelf_tui.sync import SyncProgress
 
-FIELDS = (
-    "shop",
-    "item_id",
-    "title",
-    "status",
-    "reason",
-    "stock",
-    "price",
-    "currency",
-    "outer_id",
-    "raw_status",
-    "raw_sub_status",
-    "sku_count",
-    "deadline",
-    "locked_until",
-    "lock_message",
-    "modified",
-    "listed_at",
-    "delisted_at",
-    "synced_at",
-    "url",
-)
 
 
 def register(command: CommandFactory) -> None:
@@ -167,42 +143,14 @@ def _filter_text(args: argparse.Namespace) -> str:
     return " ".join(terms)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
-def record(item: Item) -> dict[str, Any]:
-    """One item as `--json`/`--csv` print it (times ISO-8601 UTC)."""
-    return {
-        "shop": item.shop,
-        "item_id": item.item_id,
-        "title": item.title,
-        "status": item.status.value,
-        "reason": item.reason.value,
-        "stock": item.stock,
-        "price": item.price,
-        "currency": item.currency,
-        "outer_id": item.outer_id,
-        "raw_status": item.raw_status,
-        "raw_sub_status": item.raw_sub_status,
-        "sku_count": item.sku_count,
-        "deadline": _iso(item.deadline),
-        "locked_until": _iso(item.locked_until),
-        "lock_message": item.lock_message,
-        "modified": _iso(item.modified),
-        "listed_at": _iso(item.listed_at),
-        "delisted_at": _iso(item.delisted_at),
-        "synced_at": _iso(item.synced_at),
-        "url": item.url,
-    }
-
-
 def _printable(text: str) -> str:
     """Titles are data (design.md): no control or escape characters reach the terminal."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def cmd_items(ctx: Context, args: argparse.Namespace) -> int:
+    # The same columns as the console's export and `shelf jobs --csv` (one definition).
+    from shelf_tui.jobs.csvio import ITEM_FIELDS, item_record
     from shelf_tui.store import Sort
 
     text = _filter_text(args)
@@ -212,7 +160,7 @@ def cmd_items(ctx: Context, args: argparse.Namespace) -> int:
     out = sys.stdout
     writer = None
     if args.csv:
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=ITEM_FIELDS, lineterminator="\n")
         writer.writeheader()
     table = not (args.json or args.csv)
     if table:
@@ -229,9 +177,9 @@ def cmd_items(ctx: Context, args: argparse.Namespace) -> int:
         for item in page.items:
             count += 1
             if writer is not None:
-                writer.writerow(record(item))
+                writer.writerow(item_record(item))
             elif args.json:
-                out.write(json.dumps(record(item), ensure_ascii=False) + "\n")
+                out.write(json.dumps(item_record(item), ensure_ascii=False) + "\n")
             else:
                 out.write(
                     f"{item.shop[:14]:<14} {item.item_id[:16]:<16} {item.status.value:<9} "

@@ -13,9 +13,7 @@ from jobfakes import FakePlatform
 from shelf_tui.domain import Action, Item, ItemState
 from shelf_tui.jobs import JobEngine, Refused
 from shelf_tui.jobs.csvio import (
-    ITEM_FIELDS,
     CsvError,
-    item_record,
     plan_csv,
     read_ids,
     write_evidence,
@@ -152,15 +150,6 @@ def test_exported_items_feed_back_into_an_import(
     ids = read_ids(text.encode("utf-8"))
     assert [r.item_id for r in ids.rows] == ["777", "100", "101"]
     assert [r.shop for r in ids.rows] == ["tb", "tb", "tb"]
-
-
-def test_item_export_matches_shelf_items_csv(store: Store, platform: FakePlatform) -> None:
-    from shelf_tui.cli import catalog
-
-    assert tuple(catalog.FIELDS) == ITEM_FIELDS
-    item = store.items.get("tb", "100")
-    assert item is not None
-    assert item_record(item) == catalog.record(item)
 
 
 async def test_the_evidence_trail_lists_every_call_and_each_final_outcome(
