@@ -104,3 +104,25 @@ def with_param(url: str, **changes: str | None) -> str:
         else:
             params[key] = value
     return urlunsplit(parts._replace(query=urlencode(params)))
+
+
+async def pick(pilot: Pilot[Any], selector: str, steps: int) -> None:
+    """Choose in a Select by keyboard: open it, move `steps` down, enter (waiting for the
+    overlay to open first, so a busy machine cannot reorder the keys)."""
+    from textual.widgets import Select
+
+    select = pilot.app.screen.query_one(selector, Select)
+    select.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    for _ in range(100):
+        if select.expanded:
+            break
+        await pilot.pause()
+    assert select.expanded
+    await pilot.press(*(["down"] * steps), "enter")
+    for _ in range(100):
+        if not select.expanded:
+            break
+        await pilot.pause()
+    await settle(pilot)

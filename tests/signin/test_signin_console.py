@@ -248,3 +248,62 @@ async def test_remove_asks_first_with_cancel_focused_and_keeps_the_history(
         assert store.events.count("tb-main") == 1  # the history stays
         assert isinstance(app.screen, ShopsScreen)
         assert "No shops yet" in screen_text(app)
+
+
+async def test_temu_is_signed_in_with_the_pasted_token_masked(
+    sb: Sandbox, store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
+) -> None:
+    add_sandbox_shop(store, sb, memory_keyring, "temu-us", redirect="")
+    token = sb.credentials("temu-us")["access_token"]
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        steps, _ = region_lines(app, app.screen.query_one("#signin-steps"))
+        assert " ".join(x.strip() for x in steps) == (
+            "Authorise the app, then paste the access token it shows:"
+        )
+        await type_into(pilot, "#signin-answer", token)
+        assert token not in screen_text(app)  # a months-long token is never on screen
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Signed in to temu-us as" in text
+        assert "bg.local.goods.sale.status.set" in text  # the scopes Seller Center granted
+        assert memory_keyring.entries[("shelf", "temu-us:access_token")] == token
+
+
+class StampSync:
+    """A sync that only records when it ran (the shops screen shows it)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def shops(self) -> list[str]:
+        return self.store.shops.names()
+
+    async def sync_shop(self, shop: str) -> Any:
+        from shelf_tui.ui.services import SyncResult
+
+        self.store.shops.update(shop, last_sync_at=FIXED_DT)
+        return SyncResult(shop, 0, 0)
+
+
+async def test_the_shops_screen_shows_a_sync_that_just_finished(
+    sb: Sandbox, store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
+) -> None:
+    add_sandbox_shop(store, sb, memory_keyring, "tb-main")
+    app = console(sync=StampSync(store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        table = app.screen.query_one("#shops-table")
+        assert str(table.get_row_at(0)[5]) == "never"
+        await pilot.press("r")
+        await settle(pilot)
+        assert str(table.get_row_at(0)[5]) == "now"

@@ -68,6 +68,13 @@ async def test_no_usable_keyring_is_one_screen_with_the_fixes_and_nothing_is_wri
             assert "gnome-keyring-daemon --unlock" in text and "dbus-run-session" in text
             assert "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring" in text
             assert "never falls back to a plaintext file" in text
+            why = (
+                "Keyring found no usable backend"
+                if isinstance(refused_keyring, fail.Keyring)
+                else "The only keyring backend is keyrings.alt.file.PlaintextKeyring"
+            )
+            shown, _ = region_lines(app, app.screen.query_one("#keyring-why"))
+            assert why in " ".join(x.strip() for x in shown)
             await pilot.press("escape")
             await settle(pilot)
             assert isinstance(app.screen, ShopsScreen)

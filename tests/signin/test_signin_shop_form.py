@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from signkit import FIXED_DT, FIXED_NOW, region_lines, screen_text, settle, type_into
-from textual.widgets import Input, Select
+from signkit import FIXED_DT, FIXED_NOW, pick, region_lines, screen_text, settle, type_into
+from textual.widgets import Input
 
 from shelf_tui.auth import TokenStore
 from shelf_tui.auth.expiry import attention, banner, span, token_view
@@ -185,9 +185,7 @@ async def test_the_form_prefills_per_platform_and_points_at_the_first_bad_field(
         assert value("oauth") == "https://oauth.taobao.com"
         assert form.query_one("#f-place", Input).disabled
         # Mercado Libre: the site picks the sign-in host
-        form.query_one("#f-platform", Select).focus()
-        await pilot.press("enter", "down", "down", "enter")
-        await settle(pilot)
+        await pick(pilot, "#f-platform", 2)
         assert form.platform == "mercadolibre"
         assert value("gateway") == "https://api.mercadolibre.com"
         await type_into(pilot, "#f-place", "MLB")
@@ -195,9 +193,7 @@ async def test_the_form_prefills_per_platform_and_points_at_the_first_bad_field(
         assert value("oauth") == "https://auth.mercadolivre.com.br"
         # an edited endpoint is the seller's: a platform change leaves it alone
         await type_into(pilot, "#f-gateway", "http://127.0.0.1:1/")
-        form.query_one("#f-platform", Select).focus()
-        await pilot.press("enter", "down", "enter")  # Temu
-        await settle(pilot)
+        await pick(pilot, "#f-platform", 1)  # Temu
         assert form.platform == "temu" and value("gateway") == "http://127.0.0.1:1/"
         assert form.query_one("#f-oauth", Input).disabled
         # adding with problems: the first bad field gets the focus, one line names it

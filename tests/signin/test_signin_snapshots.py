@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from signkit import FIXED_DT, fixed_clock, settle
+from signkit import FIXED_DT, fixed_clock, pick, settle, type_into
 from textual.pilot import Pilot
 
 from shelf_tui.auth import TokenStore
@@ -93,7 +93,9 @@ def test_add_shop_form_80x24(store: Store, memory_keyring: Any, snap_compare: An
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
-        await pilot.press(*"ml-br", "enter", "enter", "down", "down", "enter", "tab", *"mlx")
+        await pilot.press(*"ml-br", "enter")
+        await pick(pilot, "#f-platform", 2)  # Mercado Libre
+        await type_into(pilot, "#f-place", "mlx")
         await pilot.press("ctrl+s")  # a bad site: the form says so
         await settle(pilot)
 

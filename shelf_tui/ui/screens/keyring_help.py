@@ -25,7 +25,8 @@ FIXES = (
     "\n"
     "  An encrypted file, chosen explicitly:\n"
     "    pip install keyrings.cryptfile\n"
-    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring shelf\n"
+    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring \\\n"
+    "      shelf\n"
     "\n"
     "shelf never falls back to a plaintext file on its own. `shelf doctor` checks the keyring."
 )
@@ -38,7 +39,11 @@ def reason_of(message: str) -> str:
     cut = text.find(". Fix:")
     if cut < 0:
         cut = text.find(": run shelf under")
-    return text[:cut] if cut > 0 else text
+    text = text[:cut] if cut > 0 else text
+    for prefix in ("no usable keyring: ", "no usable keyring "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text[:1].upper() + text[1:]
 
 
 class KeyringScreen(ModalScreen[None]):

@@ -70,6 +70,7 @@ class ShopsScreen(Screen[None]):
         self.accounts = accounts
         self.listing: Listing | None = None
         self._select = select
+        self._last_sync: object = getattr(accounts.app, "last_sync", None)
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title")
@@ -178,6 +179,12 @@ class ShopsScreen(Screen[None]):
     # -- drawing -------------------------------------------------------------------------
 
     def retitle(self) -> None:
+        # The app retitles after each synced shop: a finished sync changes "last sync".
+        last_sync = getattr(self.app, "last_sync", None)
+        if last_sync != self._last_sync:
+            self._last_sync = last_sync
+            if self.listing is not None:
+                self.reload()
         listing = self.listing
         if listing is None:
             left = "Shops"
@@ -251,8 +258,7 @@ class ShopsScreen(Screen[None]):
             if name:
                 self._select = name
                 self.reload()
-                self.app.notify(f"Added {name}. Sign it in now.", markup=False)
-                self.accounts.sign_in(name, then=self.reload)
+                self.accounts.sign_in(name, then=self.reload)  # the next step, at once
 
         self.app.push_screen(AddShopScreen(self.accounts, existing), added)
 

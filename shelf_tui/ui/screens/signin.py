@@ -65,6 +65,8 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
     SignInScreen.-done #signin-done { display: block; }
     SignInScreen.-done #signin-answer { display: none; }
     SignInScreen.-done #signin-qr { display: none; }
+    SignInScreen.-done #signin-step1, SignInScreen.-done #signin-url { display: none; }
+    SignInScreen.-done #signin-steps { display: none; }
     SignInScreen #signin-qr { margin-left: 1; }
     """
 
