@@ -68,11 +68,6 @@ def test_bad_rules_toml_80x24(
     assert snap_compare(app_for(), terminal_size=(80, 24), run_before=keys("R"))
 
 
-def test_rule_confirm_dialog_80x24(app_for: Callable[..., ShelfApp], snap_compare: Any) -> None:
-    """The L/D dialog with the rule's reason fixed and Cancel focused."""
-    assert snap_compare(app_for(), terminal_size=(80, 24), run_before=keys("R", "enter", "A"))
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_report_chart(
     app_for: Callable[..., ShelfApp], snap_compare: Any, size: tuple[int, int]
