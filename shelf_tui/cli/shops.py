@@ -372,7 +372,7 @@ def _show_flow(flow: Any) -> None:
     err = sys.stderr
     steps = flow.steps()
     print(f"{flow.title}. {steps[0]}", file=err)
-    print(f"\n  {flow.url}\n", file=err)
+    print(f"\n{flow.url}\n", file=err)  # alone on its line: copyable as it is
     colour = err.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     if colour:
         print(qr.ansi(qr.lines(flow.url, ink="dark")), file=err)

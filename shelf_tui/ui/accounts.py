@@ -8,13 +8,12 @@ dialog, and after a sign-in offers the shop's paused jobs for resume. Keyring an
 calls run on worker threads only: an unlock prompt or a slow platform never freezes a key.
 
 Other rooms call in through three doors: `request_sign_in(shop, reason)` (a job paused on
-AuthExpired), `sync_failed(shop, exc)` and `open_shops()`. If the app has a
-`resume_jobs(job_ids)` method (the job pane), resuming goes through it.
+AuthExpired), `sync_failed(shop, exc)` and `open_shops()`. Resuming goes
+through the app's `resume_jobs(job_ids)` (the job pane's engine).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -198,56 +197,10 @@ class Accounts:
         self.app.push_screen(ResumeJobsScreen(shop, list(jobs)), chosen)
 
     def resume(self, job_ids: list[int]) -> None:
-        """Resume jobs: through the app's job pane when it has one, else here, in a worker."""
+        """Resume jobs through the app's job pane (its engine owns running jobs)."""
         door = getattr(self.app, "resume_jobs", None)
         if callable(door):
             door(job_ids)
             return
-        self.app.run_worker(
-            lambda: self._resume_here(job_ids),
-            thread=True,
-            group="accounts.resume",
-            exit_on_error=False,
-        )
-
-    def _resume_here(self, job_ids: list[int]) -> None:
-        from contextlib import AbstractAsyncContextManager
-
-        from shelf_tui.auth import connect as auth_connect
-        from shelf_tui.jobs import JobEngine
-        from shelf_tui.marketplaces import Marketplace
-
-        store, config = self.session.store, self.session.config
-        try:
-            tokens = self.token_store()
-        except KeyringUnavailable as exc:
-            self.app.call_from_thread(self.show_keyring_problem, str(exc))
-            return
-
-        def connect(shop: str) -> AbstractAsyncContextManager[Marketplace]:
-            return auth_connect(store, shop, rates=config.rates, tokens=tokens)
-
-        async def run() -> list[str]:
-            engine = JobEngine.from_config(store, config, connect=connect)
-            lines = []
-            try:
-                for job_id in job_ids:
-                    try:
-                        result = await engine.run(job_id)
-                    except Exception as exc:
-                        lines.append(f"job {job_id}: {one_line(str(exc))}")
-                        continue
-                    job = result.job
-                    lines.append(
-                        f"job {job_id}: {job.state.value}, {job.ok} ok, {job.failed} failed"
-                    )
-            finally:
-                await engine.aclose()
-            return lines
-
-        lines = asyncio.run(run())
-        self.app.call_from_thread(self._resumed, lines)
-
-    def _resumed(self, lines: list[str]) -> None:
-        self.session.data_changed()
-        self.app.notify("\n".join(lines) or "Nothing to resume.", markup=False, timeout=10)
+        ids = " ".join(str(i) for i in job_ids)
+        self.app.notify(f"Resume from a shell: shelf jobs resume {ids}", markup=False)
