@@ -9,6 +9,7 @@ from typing import Any
 
 from signkit import FIXED_DT, fixed_clock, pick, settle, type_into
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from shelf_tui.auth import TokenStore
 from shelf_tui.domain import Platform, Shop
@@ -69,6 +70,13 @@ def _shops(store: Store, keyring: Any) -> None:
             tokens.set(shop.name, "access_token", "token")
 
 
+async def steady_cursors(pilot: Pilot[Any]) -> None:
+    """A blinking cursor is on or off depending on when the picture is taken: hold it on."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 def _app(store: Store) -> ShelfApp:
     return make_app(store, clock=fixed_clock, sync_on_open=False)
 
@@ -98,6 +106,7 @@ def test_add_shop_form_80x24(store: Store, memory_keyring: Any, snap_compare: An
         await type_into(pilot, "#f-place", "mlx")
         await pilot.press("ctrl+s")  # a bad site: the form says so
         await settle(pilot)
+        await steady_cursors(pilot)
 
     assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
 
@@ -123,5 +132,6 @@ def test_sign_in_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> 
         await pilot.press(*"https://example.com/cb?code=abc&state=old")
         await pilot.press("enter")  # refused: the state is not this sign-in's
         await settle(pilot)
+        await steady_cursors(pilot)
 
     assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
