@@ -307,3 +307,26 @@ async def test_the_shops_screen_shows_a_sync_that_just_finished(
         await pilot.press("r")
         await settle(pilot)
         assert str(table.get_row_at(0)[5]) == "now"
+
+
+async def test_remove_erases_the_history_only_when_the_box_is_ticked(
+    sb: Sandbox, store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
+) -> None:
+    from shelf_tui.store import Event
+
+    add_sandbox_shop(store, sb, memory_keyring, "tb-main")
+    for i in range(3):
+        store.events.append(Event(shop="tb-main", item_id=str(i), action="delist", actor="me"))
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Also erase its history (3 events)" in screen_text(app)
+        await pilot.press("shift+tab", "space")  # the box, ticked
+        await pilot.press("tab", "tab", "enter")  # past Cancel to Remove
+        await settle(pilot)
+    assert store.shops.find("tb-main") is None
+    assert store.events.count("tb-main") == 0
