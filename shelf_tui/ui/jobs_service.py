@@ -106,6 +106,7 @@ class JobsService:
         #: Jobs offered for resume when the console opened (interrupted by a dead process).
         self.interrupted_at_start: list[Job] = []
         self.started = asyncio.Event()
+        self.closed = False
 
     # -- the engine ------------------------------------------------------------------------
 
@@ -183,6 +184,7 @@ class JobsService:
         """The console is going away (q, a lost terminal): running jobs stop sending and are
         journaled `interrupted` at once, so the next start offers them for resume. A call in
         flight leaves its item `sending`; the resume reads it back before anything is sent."""
+        self.closed = True
         if self._unlisten is not None:
             self._unlisten()
         if self._timer is not None:
@@ -223,6 +225,8 @@ class JobsService:
         """Hand the pane what changed since the last refresh; re-read the browser's rows at
         most every DATA_EVERY seconds (and when a job ends)."""
         self._timer = None
+        if self.closed or not self.app.screen_stack:
+            return  # the console is closing: nothing left to draw
         pending, self._pending = list(self._pending.values()), {}
         if pending and self.pane is not None:
             self.pane.apply_progress(pending)
@@ -233,8 +237,9 @@ class JobsService:
             self.session.data_changed()
         elif self._data_dirty and self._timer is None:
             self._timer = self.app.set_timer(DATA_EVERY, self.flush)
-        retitle = getattr(self.app.screen, "retitle", None)
-        if callable(retitle) and self.app.screen.is_mounted:
+        screen = self.app.screen
+        retitle = getattr(screen, "retitle", None)
+        if callable(retitle) and screen.is_mounted:
             retitle()
 
     def status(self) -> str:

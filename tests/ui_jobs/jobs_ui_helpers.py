@@ -51,6 +51,18 @@ async def settle(pilot: Pilot[Any]) -> None:
     raise AssertionError("the loader never settled")
 
 
+async def workers_done(pilot: Pilot[Any]) -> None:
+    """Until no worker runs (one finishing may start the next: a list read, then its
+    failures)."""
+    app = pilot.app
+    for _ in range(50):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("workers kept running")
+
+
 async def waited(awaitable: Any) -> Any:
     return await asyncio.wait_for(awaitable, TIMEOUT)
 
@@ -95,6 +107,7 @@ async def jobs_finished(pilot: Pilot[Any]) -> None:
     for handle in list(engine.running):
         await waited(handle.wait())
     await pilot.pause()
+    await workers_done(pilot)
     await settle(pilot)
 
 

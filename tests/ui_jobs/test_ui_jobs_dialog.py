@@ -25,7 +25,12 @@ from shelf_tui.ui.app import ShelfApp
 from shelf_tui.ui.jobs_service import SelectionSource
 from shelf_tui.ui.marks import MarkOp
 from shelf_tui.ui.screens.browser import BrowserScreen
-from shelf_tui.ui.screens.confirm import ConfirmScreen, ItemListScreen, reason_text
+from shelf_tui.ui.screens.confirm import (
+    GUARD_SECONDS,
+    ConfirmScreen,
+    ItemListScreen,
+    reason_text,
+)
 from shelf_tui.ui.screens.item_actions import table_selection
 from shelf_tui.ui.screens.jobs import JobsScreen
 
@@ -100,8 +105,10 @@ async def test_double_d_creates_exactly_one_job(
     demo: Demo, demo_app: Callable[..., ShelfApp]
 ) -> None:
     """D D (a double press, a key repeat): one dialog, the second D is not the reason's first
-    letter, one job."""
+    letter, one job. The console's clock stands still here: every repeat is "at once"
+    whatever the load on the test machine."""
     app = demo_app()
+    app.jobs.monotonic = lambda: 100.0
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         target = table(app).cursor_item
@@ -120,6 +127,25 @@ async def test_double_d_creates_exactly_one_job(
         assert len(jobs) == 1
         assert jobs[0].reason == "TRO: Disney" and jobs[0].total == 1
         assert demo.store.jobs.items(jobs[0].id)[0].item_id == target.item_id
+
+
+async def test_a_d_typed_after_the_repeat_window_is_text(
+    demo: Demo, demo_app: Callable[..., ShelfApp]
+) -> None:
+    now = [100.0]
+    app = demo_app()
+    app.jobs.monotonic = lambda: now[0]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = await open_dialog(pilot, "D")
+        now[0] += GUARD_SECONDS / 2
+        await pilot.press("D")  # still repeating
+        now[0] += GUARD_SECONDS * 2
+        await pilot.press("D", "e", "a", "d")  # a deliberate D, long after
+        assert screen.query_one("#reason", Input).value == "Dead"
+        await pilot.press("escape")
+        await flow_done(pilot)
+    assert counts(demo.store)[0] == 0
 
 
 async def test_d_then_enter_enter_creates_exactly_one_job(

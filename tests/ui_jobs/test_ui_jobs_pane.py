@@ -117,8 +117,7 @@ async def test_failures_show_the_platform_message_then_mark_open_and_retry(
         said = str(pane.failures.get_row_at(0)[2])
         failed = demo.store.jobs.items(job.id, states=[ItemState.FAILED])[0]
         assert failed.message and failed.message in said and "closed" in said
-        info = str(pane.query_one("#job-info", Static).render())
-        assert "Failures 1" in info
+        assert "Failures 1" in pane.info_lines[2]
         # m: the failed items, marked, in a browser of their own.
         await pilot.press("m")
         await settle(pilot)
@@ -302,3 +301,55 @@ async def test_quitting_mid_job_leaves_it_resumable(
     assert max(sent.values(), default=0) <= 1
     done = {ji.item_id for ji in demo.store.jobs.items(job.id, states=[ItemState.OK])}
     assert done == {i for i, n in sent.items() if n}
+
+
+async def test_a_job_paused_for_sign_in_opens_the_sign_in_dialog(
+    demo: Demo, demo_app: Callable[..., ShelfApp]
+) -> None:
+    from shelf_tui.ui.screens.signin import SignInScreen
+
+    ids = active_ids(demo.store, "temu-us", 2)
+    demo.sandbox.revoke_token("temu-us")  # the seller revoked the app on the platform
+    app = demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await delist(pilot, ids, "temu-us")
+        await jobs_finished(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        (job,) = demo.store.jobs.all()
+        assert job.state is JobState.PAUSED and "sign-in" in job.pause_reason
+        assert isinstance(app.screen, SignInScreen) and app.screen.shop_name == "temu-us"
+        assert demo.sandbox.change_counts() == {}
+
+
+async def test_a_job_run_by_another_process_is_followed_from_the_journal(
+    demo: Demo, demo_app: Callable[..., ShelfApp]
+) -> None:
+    """`shelf down` in another terminal: the pane reads its row from the journal."""
+    from shelf_tui.auth import connect
+    from shelf_tui.jobs import JobEngine
+
+    ids = active_ids(demo.store, "ml-mx", 3)
+    other = JobEngine(
+        demo.store,
+        connect=lambda shop: connect(demo.store, shop, rate=1000.0, tokens=demo.tokens),
+        actor="seller@other-terminal",
+    )
+    app = demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("J")
+        await settle(pilot)
+        pane = pane_of(app)
+        assert pane.job_list.rows == []
+        plan = other.plan_keys(Action.DELIST, [("ml-mx", i) for i in ids])
+        (job,) = other.submit(plan, "seasonal").jobs
+        await waited(other.run(job.id))
+        await other.aclose()
+        pane.reload()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        (row,) = pane.job_list.rows
+        assert (row.job_id, row.state, row.ok, row.live) == (job.id, JobState.DONE, 3, False)
+        assert row.actor == "seller@other-terminal"

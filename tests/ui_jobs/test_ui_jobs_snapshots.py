@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jobs_ui_helpers import clock, open_dialog, settle, waited
+from jobs_ui_helpers import clock, open_dialog, settle, waited, workers_done
 from textual.pilot import Pilot
 
 from shelf_tui.store import Store
@@ -61,6 +61,7 @@ def test_jobs_pane(snap_store: Store, snap_compare: Any, size: tuple[int, int]) 
         await settle(pilot)
         if size == (100, 30):
             await pilot.press("end")
+        await workers_done(pilot)  # the list, then the selected job's failures, are read
         await settle(pilot)
         await pilot.pause()
 

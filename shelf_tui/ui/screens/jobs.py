@@ -94,6 +94,8 @@ class JobsScreen(Screen[None]):
         self._loading = False
         self._failures_of: tuple[int, int] | None = None  # (job id, failed count) shown
         self.failure_rows: list[JobItem] = []
+        #: The selected job's story as plain lines (what #job-info shows).
+        self.info_lines: list[str] = []
         #: Every (done, state) the pane drew per job: tests read the progression here.
         self.drawn: dict[int, list[tuple[int, JobState]]] = {}
 
@@ -255,6 +257,7 @@ class JobsScreen(Screen[None]):
         )
         # The state line may wrap: a pause reason says what to do, it must not be cut.
         state = Text(f" {explain(view)}", style="yellow" if view.state.resumable else "")
+        self.info_lines = [head.plain, state.plain, failures.plain]
         return Group(head, state, failures)
 
     @work(exclusive=True, group="jobs-pane-failures", exit_on_error=False)
