@@ -16,7 +16,7 @@ can be previewed, never applied; read-only mode hides apply.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from shelf_tui.errors import ShelfError
-from shelf_tui.rules import Busy, Plan, RulePlan, RulesError, Skip, describe_rule
+from shelf_tui.rules import Busy, Plan, PlanItem, RulePlan, RulesError, Skip, describe_rule
 from shelf_tui.rules.timespec import format_duration
 from shelf_tui.store.jobs import Job
 from shelf_tui.ui.rulejobs import RuleJobs
@@ -44,7 +44,7 @@ from shelf_tui.ui.rulesio import (
 )
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, one_line
-from shelf_tui.ui.widgets.plan_list import PlanList, why
+from shelf_tui.ui.widgets.plan_list import PlanList, ordered, why
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
 #: A preview older than this (console clock) is planned again before it can be applied.
@@ -62,6 +62,8 @@ class Preview:
     planned_at: int  # the console's clock, epoch seconds
     sync_seen: object  # the app's last sync when planning began: another one means stale
     generation: int  # the session's data generation when planning began
+    items: list[PlanItem]  # the rule's items in display order (sorted off the UI thread)
+    head: Text  # the lines above the list (counted off the UI thread)
 
 
 def head_text(preview: Preview) -> Text:
@@ -173,7 +175,18 @@ class RulePreviewScreen(Screen[None]):
         ran_at = last_run_of(self.reader.get(), self.rule_name)
         plan = rules.preview() if rule.enabled else rules.preview(names=[self.rule_name])
         rp = plan.get(self.rule_name)
-        return Preview(plan, rp, rule.enabled, ran_at, planned_at, sync_seen, generation)
+        preview = Preview(
+            plan,
+            rp,
+            rule.enabled,
+            ran_at,
+            planned_at,
+            sync_seen,
+            generation,
+            ordered(rp.items),
+            Text(),
+        )
+        return replace(preview, head=head_text(preview))
 
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def load(self) -> None:
@@ -192,8 +205,8 @@ class RulePreviewScreen(Screen[None]):
         self.error = ""
         self.preview = preview
         rp = preview.rule_plan
-        self.query_one("#preview-summary", Static).update(head_text(preview))
-        self.items.show(rp.items, refused=bool(rp.refused))
+        self.query_one("#preview-summary", Static).update(preview.head)
+        self.items.show(preview.items, refused=bool(rp.refused))
         self.retitle()
         self.refresh_bindings()
 

@@ -28,7 +28,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from shelf_tui.rules import Plan, RulesError, RuleStatus, set_enabled
+from shelf_tui.rules import RulesError, RuleStatus, set_enabled
 from shelf_tui.ui import fmt
 from shelf_tui.ui.rulesio import (
     Reader,
@@ -146,7 +146,9 @@ class RulesScreen(Screen[None]):
         self.place = place
         self.reader = Reader(session.store.path)
         self.loaded: Loaded | None = None
-        self.plan: Plan | None = None
+        #: What each enabled rule would do now (its plan's one-line summary), planned in the
+        #: background; None while planning.
+        self.summaries: dict[str, str] | None = None
         self._toggling: asyncio.Lock | None = None
 
     # -- layout ----------------------------------------------------------------------------
@@ -206,11 +208,11 @@ class RulesScreen(Screen[None]):
         except RulesError as exc:
             return Loaded(error=exc, stamp=stamp)
 
-    def _plan(self) -> Plan:
+    def _plan(self) -> dict[str, str]:
         assert self.place is not None
         rules = book(self.place, self.reader, self.session.clock)
         rules.load()
-        return rules.preview()
+        return {rp.name: rp.summary() for rp in rules.preview().rules}
 
     @work(exclusive=True, group="rules-load", exit_on_error=False)
     async def load(self) -> None:
@@ -222,10 +224,10 @@ class RulesScreen(Screen[None]):
         self._show(loaded)
         if loaded.error is None and loaded.statuses:
             try:
-                plan = await asyncio.to_thread(self._plan)
+                summaries = await asyncio.to_thread(self._plan)
             except RulesError:
                 return  # the file changed under us: the watcher reloads it
-            self.plan = plan
+            self.summaries = summaries
             self._show_detail()
 
     def _watch_file(self) -> None:
@@ -240,7 +242,7 @@ class RulesScreen(Screen[None]):
         before = self.loaded
         self.loaded = loaded
         if loaded.error or not loaded.statuses or before is None or before.stamp != loaded.stamp:
-            self.plan = None  # planned from another rules.toml: "planning…" until the new one
+            self.summaries = None  # from another rules.toml: "planning…" until the new one
         error = self.query_one("#rules-error")
         empty = self.query_one("#rules-empty", Static)
         problems = loaded.error is not None
@@ -335,11 +337,8 @@ class RulesScreen(Screen[None]):
         if st is None or self.place is None:
             return
         line: str | None = None
-        if self.plan is not None:
-            try:
-                line = self.plan.get(st.name).summary()
-            except KeyError:
-                line = "disabled: enter previews what it would do"
+        if self.summaries is not None:
+            line = self.summaries.get(st.name, "off: enter previews what it would do")
         path = short_path(self.place.rules_file)
         detail.update(detail_lines(st, self.session.now(), line, path))
 
