@@ -4,20 +4,28 @@ problem with its line and nothing can be previewed or applied; read-only refuses
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rules_ui_helpers import NOW_DT, screen_text, settle
+from textual.binding import Binding
 
+from shelf_tui.config import Config
 from shelf_tui.paths import Paths
 from shelf_tui.rules import RuleBook, RulesError
 from shelf_tui.store import Store
 from shelf_tui.ui.app import ShelfApp
 from shelf_tui.ui.rulesio import short_lines
+from shelf_tui.ui.screens.report import ReportScreen
 from shelf_tui.ui.screens.rule_preview import RulePreviewScreen
 from shelf_tui.ui.screens.rules import RulesScreen
+from shelf_tui.ui.widgets.chart import ActivityChart
+from shelf_tui.ui.widgets.plan_list import PlanList
 
 BAD = """\
 [[rule]]
@@ -241,3 +249,73 @@ async def test_enter_opens_the_preview_and_esc_comes_back(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "browser"
+
+
+async def test_keys_answer_while_a_rule_is_planned(
+    app_for: Callable[..., ShelfApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning runs in a worker thread: held at a gate (as 500,000 items hold it for two
+    seconds), the preview still says so and esc still leaves at once."""
+    gate = threading.Event()
+    started = threading.Event()
+    real = RuleBook.preview
+
+    def slow(self: RuleBook, names: Any = None) -> Any:
+        started.set()
+        gate.wait(30)
+        return real(self, names)
+
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_rules(pilot, app)
+        monkeypatch.setattr(RuleBook, "preview", slow)
+        await pilot.press("enter")
+        await asyncio.to_thread(started.wait, 30)
+        await pilot.pause()
+        assert isinstance(app.screen, RulePreviewScreen)
+        assert "planning…" in screen_text(app).splitlines()[0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, RulesScreen)  # while the planner is still held
+        gate.set()
+        await settle(pilot)
+
+
+async def test_bindings_are_remapped_by_id_from_config(
+    app_for: Callable[..., ShelfApp], home: Paths
+) -> None:
+    original = home.rules_file.read_text(encoding="utf-8")
+    config = Config(keymap={"app.rules": "f2", "rules.toggle": "t", "app.report": "f3"})
+    app = app_for(config=config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert app.screen.id == "browser"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, RulesScreen)
+        await pilot.press("space")
+        await settle(pilot)
+        assert home.rules_file.read_text(encoding="utf-8") == original
+        await pilot.press("t")
+        await settle(pilot)
+        assert "enabled = false" in home.rules_file.read_text(encoding="utf-8")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen.id == "report"
+
+
+def test_every_binding_here_has_a_unique_id() -> None:
+    """config.toml's [keymap] remaps by id: mine are all there, none shared with the rest of
+    the console."""
+    mine = [RulesScreen, RulePreviewScreen, ReportScreen, PlanList, ActivityChart]
+    ids = [b.id for owner in mine for b in owner.BINDINGS if isinstance(b, Binding)]
+    assert all(ids) and len(ids) == len(set(ids))
+    assert all(
+        len(owner.BINDINGS) == len([b for b in owner.BINDINGS if isinstance(b, Binding)])
+        for owner in mine
+    )
+    app_ids = {b.id for b in ShelfApp.BINDINGS if isinstance(b, Binding)}
+    assert {"app.rules", "app.report"} <= app_ids
+    assert not set(ids) & app_ids
