@@ -44,6 +44,8 @@ class Accounts:
         self.app = app
         self.session = session
         self.flagged: list[tuple[str, TokenView]] = []
+        #: Shops the platform refused (a sync, a job) and why, until they are signed in again.
+        self.pending: dict[str, str] = {}
         self._tokens: TokenStore | None = None
 
     # -- keyring (worker threads only) -------------------------------------------------------
@@ -98,8 +100,10 @@ class Accounts:
     # -- doors --------------------------------------------------------------------------------
 
     def open_shops(self, select: str | None = None) -> None:
+        """The shops screen, on `select` or else on the first shop waiting for a sign-in."""
         from shelf_tui.ui.screens.shops import ShopsScreen
 
+        select = select or next(iter(self.pending), None)
         screen = self.app.screen
         if isinstance(screen, ShopsScreen):
             if select:
@@ -108,13 +112,23 @@ class Accounts:
         self.app.push_screen(ShopsScreen(self, select=select))
 
     def sync_failed(self, shop: str, exc: BaseException) -> None:
-        """A shop's sync failed: a keyring problem gets its screen, a refused token the
-        sign-in dialog; anything else stays the status line it already is."""
+        """A shop's sync failed: a keyring problem gets its screen; a refused token a one-line
+        prompt (a background sync never pops a dialog over what the seller is doing), and
+        ctrl+s then opens on that shop; anything else stays the status line it already is."""
         if isinstance(exc, KeyringUnavailable):
             self.show_keyring_problem(str(exc))
         elif getattr(exc, "exit_code", None) == EXIT_SIGN_IN:
-            self.request_sign_in(shop, one_line(str(exc)))
+            self.pending[shop] = one_line(str(exc))
+            self._prompt(shop)
         self.check_expiry()
+
+    def _prompt(self, shop: str) -> None:
+        self.app.notify(
+            f"{shop} needs a new sign-in: press ctrl+s, then enter.",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
 
     def show_keyring_problem(self, message: str) -> None:
         from shelf_tui.ui.screens.keyring_help import KeyringScreen
@@ -123,10 +137,13 @@ class Accounts:
             self.app.push_screen(KeyringScreen(message))
 
     def request_sign_in(self, shop: str, reason: str = "") -> None:
-        """Open the sign-in dialog for `shop` (why: `reason`). When the seller is busy in a
-        dialog or typing, a one-line prompt instead: never steal keystrokes."""
+        """Open the sign-in dialog for `shop` (why: `reason`), e.g. for a job paused on an
+        expired token. When the seller is busy in a dialog or typing, a one-line prompt
+        instead: never steal keystrokes."""
         from shelf_tui.ui.screens.signin import SignInScreen
 
+        if reason or shop not in self.pending:
+            self.pending[shop] = reason
         screen = self.app.screen
         if (
             isinstance(screen, SignInScreen)
@@ -134,12 +151,7 @@ class Accounts:
             or isinstance(self.app.focused, Input)
         ):
             if not (isinstance(screen, SignInScreen) and screen.shop_name == shop):
-                self.app.notify(
-                    f"{shop} needs a new sign-in: press ctrl+s, then enter on {shop}.",
-                    severity="warning",
-                    timeout=10,
-                    markup=False,
-                )
+                self._prompt(shop)
             return
         self.sign_in(shop, reason=reason)
 
@@ -150,6 +162,7 @@ class Accounts:
         from shelf_tui.ui.screens.signin import SignInScreen
 
         store = self.session.store
+        reason = reason or self.pending.get(shop, "")
 
         def read() -> None:
             found = store.shops.find(shop)
@@ -175,6 +188,7 @@ class Accounts:
 
     def signed_in(self, shop: str) -> None:
         """Fresh expiry, and the shop's paused or interrupted jobs offered for resume."""
+        self.pending.pop(shop, None)
         self.check_expiry()
         if self.session.read_only:
             return

@@ -95,7 +95,7 @@ def live() -> Iterator[Sandbox]:
         yield sandbox
 
 
-async def test_a_sync_refused_for_sign_in_opens_sign_in_then_offers_the_paused_job(
+async def test_a_sync_refused_for_sign_in_leads_to_sign_in_then_offers_the_paused_job(
     live: Sandbox, store: Store, memory_keyring: Any
 ) -> None:
     add_sandbox_shop(store, live, memory_keyring, "tb-main")
@@ -122,6 +122,16 @@ async def test_a_sync_refused_for_sign_in_opens_sign_in_then_offers_the_paused_j
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("r")
+        await settle(pilot)
+        # a background sync never pops a dialog: one line says what to do
+        assert not isinstance(app.screen, SignInScreen)
+        notes = [n.message for n in app._notifications]
+        assert "tb-main needs a new sign-in: press ctrl+s, then enter." in notes
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ShopsScreen)
+        assert "tb-main: the platform refused its token (enter: sign in)" in screen_text(app)
+        await pilot.press("enter")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SignInScreen) and screen.shop_name == "tb-main"
@@ -162,7 +172,7 @@ async def test_a_sign_in_request_while_typing_is_a_one_line_prompt(
         await settle(pilot)
         assert not isinstance(app.screen, SignInScreen)
         notes = [n.message for n in app._notifications]
-        assert notes == ["tb-main needs a new sign-in: press ctrl+s, then enter on tb-main."]
+        assert notes == ["tb-main needs a new sign-in: press ctrl+s, then enter."]
         await pilot.press("escape")
         await settle(pilot)
         app.accounts.request_sign_in("tb-main", "token refused")

@@ -125,7 +125,7 @@ async def test_a_code_cut_by_a_narrow_terminal_is_shown_whole_on_ctrl_o(
 async def test_a_code_too_tall_for_any_view_says_how_big_the_terminal_must_be(
     sb: Sandbox, store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
 ) -> None:
-    long_redirect = "http://127.0.0.1:9/" + "shelf-callback/" * 6
+    long_redirect = "https://shelf.example/" + "shelf-callback/" * 6
     add_sandbox_shop(store, sb, memory_keyring, "temu-us", redirect=long_redirect)
     app = console()
     async with app.run_test(size=(80, 24)) as pilot:

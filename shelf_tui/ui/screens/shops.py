@@ -202,12 +202,22 @@ class ShopsScreen(Screen[None]):
         if listing is not None and listing.keyring_problem:
             lines.append("No usable keyring: adding and signing in are off (press a for the fix).")
         elif listing is not None:
+            refused = self.accounts.pending
             urgent = sorted(
-                (r for r in listing.rows if r.token.needs_attention),
-                key=lambda r: (r.token.level != "bad", r.token.text == "not signed in"),
+                (r for r in listing.rows if r.token.needs_attention or r.shop.name in refused),
+                key=lambda r: (
+                    r.shop.name not in refused,
+                    r.token.level != "bad",
+                    r.token.text == "not signed in",
+                ),
             )
             for row in urgent[:2]:
-                lines.append(f"{row.shop.name}: {row.token.text} (enter: sign in)")
+                what = (
+                    "the platform refused its token"
+                    if row.shop.name in refused
+                    else (row.token.text)
+                )
+                lines.append(f"{row.shop.name}: {what} (enter: sign in)")
             if len(urgent) > 2:
                 lines[-1] += f" · {len(urgent) - 2} more below"
         if listing is not None and not listing.rows:
@@ -218,7 +228,9 @@ class ShopsScreen(Screen[None]):
         banner.set_class(
             listing is not None
             and (
-                bool(listing.keyring_problem) or any(r.token.level == "bad" for r in listing.rows)
+                bool(listing.keyring_problem)
+                or bool(self.accounts.pending)
+                or any(r.token.level == "bad" for r in listing.rows)
             ),
             "-bad",
         )
