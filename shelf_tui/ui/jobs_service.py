@@ -161,7 +161,7 @@ class JobsService:
             if stopped:
                 n = len(stopped)
                 what = f"{n} job{'s' if n != 1 else ''} {'were' if n != 1 else 'was'}"
-                hint = "J to review" + ("" if self.read_only else ", s in the pane to resume")
+                hint = "J to review" + ("" if self.read_only else ", then s (or S for all) resumes")
                 self.app.notify(
                     f"{what} interrupted when shelf last stopped: {hint}.",
                     severity="warning",

@@ -353,3 +353,31 @@ async def test_a_job_run_by_another_process_is_followed_from_the_journal(
         (row,) = pane.job_list.rows
         assert (row.job_id, row.state, row.ok, row.live) == (job.id, JobState.DONE, 3, False)
         assert row.actor == "seller@other-terminal"
+
+
+async def test_s_capital_resumes_every_interrupted_job(
+    demo: Demo, demo_app: Callable[..., ShelfApp]
+) -> None:
+    store = demo.store
+    dead = owners.Owner(owners.current().host, 4_000_001, "gone")
+    jobs = []
+    for shop in ("ml-mx", "temu-us"):
+        ids = active_ids(store, shop, 2)
+        request = BulkRequest(shop, Action.DELIST, tuple(ids), "seasonal", "seller@old", "user")
+        job = store.jobs.create(request)
+        store.jobs.set_state(job.id, JobState.RUNNING, owner=str(dead))
+        jobs.append(job.id)
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await waited(app.jobs.started.wait())
+        assert any("2 jobs were interrupted" in n.message for n in app._notifications)
+        await pilot.press("J")
+        await settle(pilot)
+        await pilot.press("S")
+        await flow_done(pilot)
+        await jobs_finished(pilot)
+        for job_id in jobs:
+            final = store.jobs.get(job_id)
+            assert final is not None and (final.state, final.ok) == (JobState.DONE, 2)
+        assert sum(demo.sandbox.change_counts().values()) == 4

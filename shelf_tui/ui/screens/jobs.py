@@ -63,7 +63,10 @@ def explain(view: JobView) -> str:
     if state is JobState.QUEUED:
         return "queued: journaled, not started · s starts it"
     if state is JobState.CANCELLED:
-        return f"cancelled · {view.done:,} of {view.total:,} answered; the rest were not sent"
+        return (
+            f"cancelled · {view.ok:,} changed, {view.failed:,} failed, {view.skipped:,} "
+            "skipped (blocked or never sent)"
+        )
     return "done"
 
 
@@ -75,6 +78,7 @@ class JobsScreen(Screen[None]):
         Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
         Binding("u", "undo", "Undo", id="jobs.undo"),
         Binding("s", "resume", "Resume", id="jobs.resume"),
+        Binding("S", "resume_all", "Resume all", show=False, id="jobs.resume_all"),
         Binding("o", "open_item", "Open", id="jobs.open_item"),
     ]
 
@@ -298,7 +302,7 @@ class JobsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Verbs that change shops are hidden in read-only mode; the others are shown
         dimmed when they do not apply to the selected job."""
-        writes = ("retry", "cancel_job", "undo", "resume")
+        writes = ("retry", "cancel_job", "undo", "resume", "resume_all")
         if action in writes and self.service.read_only:
             return False
         if not self.is_mounted:
@@ -314,6 +318,8 @@ class JobsScreen(Screen[None]):
             return bool(view and view.ok and view.state not in _BUSY) or None
         if action == "resume":
             return bool(view and view.state.resumable) or None
+        if action == "resume_all":
+            return bool(self._resumable_ids()) or None
         if action == "open_item":
             return bool(self.failure_rows) or None
         return True
@@ -340,6 +346,14 @@ class JobsScreen(Screen[None]):
     def action_resume(self) -> None:
         if (job_id := self._selected_id()) is not None:
             self.service.resume(job_id)
+
+    def _resumable_ids(self) -> list[int]:
+        return [v.job_id for v in self.job_list.rows if v.state.resumable]
+
+    def action_resume_all(self) -> None:
+        """Every interrupted, paused or queued job listed (after a crash: all of them)."""
+        if ids := self._resumable_ids():
+            self.service.resume_many(ids)
 
     def action_mark_failed(self) -> None:
         view = self.job_list.selected
