@@ -107,9 +107,18 @@ def test_login_reads_the_redirect_url_from_stdin(cli_env: dict[str, str], live_s
     assert login.url.startswith(f"{live_sb.url}/authorize?response_type=code&client_id=")
     # the printed QR code (plain text: stderr is no terminal) is the URL
     assert decode(login.qr, ink="light") == [login.url]
-    code, out, err = login.answer(approve(login.url))
+    location = approve(login.url)
+    code, out, err = login.answer(location)
     assert code == 0, err
     assert out.splitlines()[0] == "Signed in to tb-main as 沙箱小店 (seller 2200000001)."
+    # the one-time code and the app secret reach no log, no database, no output
+    one_time = httpx.URL(location).params["code"]
+    secret = live_sb.credentials("tb-main")["app_secret"]
+    home = Path(cli_env["SHELF_HOME"])
+    for path in [p for p in home.rglob("*") if p.is_file()]:
+        data = path.read_bytes()
+        assert one_time.encode() not in data and secret.encode() not in data, path
+    assert one_time not in out + err
     assert "Token valid until" in out
     shop = shop_json(cli_env, "tb-main")
     assert shop["seller_nick"] == "沙箱小店" and shop["signed_in"] is True
