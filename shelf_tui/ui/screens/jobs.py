@@ -98,6 +98,7 @@ class JobsScreen(Screen[None]):
         self._loading = False
         self._failures_of: tuple[int, int] | None = None  # (job id, failed count) shown
         self.failure_rows: list[JobItem] = []
+        self._keys_state: tuple[bool | None, ...] = ()
         #: The selected job's story as plain lines (what #job-info shows).
         self.info_lines: list[str] = []
         #: Every (done, state) the pane drew per job: tests read the progression here.
@@ -223,7 +224,7 @@ class JobsScreen(Screen[None]):
 
     def _show_selected(self) -> None:
         view = self.job_list.selected
-        self.refresh_bindings()
+        self._refresh_keys()
         info = self.query_one("#job-info", Static)
         if view is None:
             info.update(Text(" Nothing selected."))
@@ -296,6 +297,7 @@ class JobsScreen(Screen[None]):
                     key=row.item_id,
                 )
         self.failure_rows = [r for r in rows]
+        self._refresh_keys()
 
     # -- keys ------------------------------------------------------------------------------
 
@@ -323,6 +325,15 @@ class JobsScreen(Screen[None]):
         if action == "open_item":
             return bool(self.failure_rows) or None
         return True
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when a key turns on or off: a footer rebuild costs tens of
+        milliseconds, too much to pay at every progress refresh."""
+        verbs = ("retry", "mark_failed", "cancel_job", "undo", "resume", "resume_all", "open_item")
+        state = tuple(self.check_action(v, ()) for v in verbs)
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
 
     def _selected_id(self) -> int | None:
         view = self.job_list.selected
