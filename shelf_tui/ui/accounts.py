@@ -3,13 +3,14 @@ sign-in dialogs share (issue 6).
 
 The app owns one `Accounts`. It resolves the token store (the one the console's sync uses:
 the demo's in-memory keyring, else the OS keyring, checked against shelf's keyring policy),
-keeps the title bar's expiry warning fresh, turns a sync's "sign-in needed" into the sign-in
-dialog, and after a sign-in offers the shop's paused jobs for resume. Keyring and network
-calls run on worker threads only: an unlock prompt or a slow platform never freezes a key.
+keeps the title bar's expiry warning fresh, turns a sync's "sign-in needed" into a one-line
+prompt (ctrl+s then opens on that shop) and a paused job's into the sign-in dialog, and after
+a sign-in offers the shop's paused jobs for resume. Keyring and network calls run on worker
+threads only: an unlock prompt or a slow platform never freezes a key.
 
 Other rooms call in through three doors: `request_sign_in(shop, reason)` (a job paused on
-AuthExpired), `sync_failed(shop, exc)` and `open_shops()`. Resuming goes
-through the app's `resume_jobs(job_ids)` (the job pane's engine).
+AuthExpired), `sync_failed(shop, exc)` and `open_shops()`. Resuming goes through the app's
+`resume_jobs(job_ids)` (the job pane's engine).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.widgets import Input
 
-from shelf_tui import logs
 from shelf_tui.auth import KeyringUnavailable, TokenStore
 from shelf_tui.auth.expiry import TokenView, attention, banner
 from shelf_tui.domain import JobState
@@ -30,8 +30,6 @@ from shelf_tui.ui.text import one_line
 if TYPE_CHECKING:
     from shelf_tui.store import Job
     from shelf_tui.ui.session import Session
-
-log = logs.get("ui.accounts")
 
 #: How often the title bar's expiry warning is recomputed (tokens expire in days, not seconds).
 EXPIRY_CHECK_SECONDS = 600
