@@ -122,6 +122,8 @@ def cmd_rules_list(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_rules_enable(ctx: Context, args: argparse.Namespace) -> int:
     from shelf_tui.rules import RuleBook
 
+    # As in the console: read-only mode changes nothing that steers automation.
+    ctx.require_writable(f"`shelf rules {'enable' if args.enabled else 'disable'}`")
     book = RuleBook(ctx.paths.rules_file, ctx.store())
     if not ctx.paths.rules_file.exists():
         raise UsageError(f"no rules file yet: {ctx.paths.rules_file}")

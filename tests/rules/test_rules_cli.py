@@ -73,6 +73,8 @@ def test_list_check_and_toggle(home: Path, cli_env: dict[str, str]) -> None:
         }
     ]
     assert nightly["requests"] == []
+    refused = shelf(cli_env, "--read-only", "rules", "disable", "nightly")
+    assert refused.returncode == 2 and "read-only mode is on" in refused.stderr
     off = shelf(cli_env, "rules", "disable", "nightly")
     assert off.returncode == 0 and "nightly: disabled" in off.stdout
     text = (home / "config" / "rules.toml").read_text(encoding="utf-8")
