@@ -228,9 +228,13 @@ class JobsScreen(Screen[None]):
         info = self.query_one("#job-info", Static)
         if view is None:
             info.update(Text(" Nothing selected."))
+            self.info_lines = []
             self._set_failures(None, [])
             return
-        info.update(self._info(view))
+        shown = self.info_lines
+        story = self._info(view)
+        if self.info_lines != shown:  # an unchanged story is not laid out again
+            info.update(story)
         wanted = (view.job_id, view.failed)
         if wanted != self._failures_of:
             self._failures_of = wanted
