@@ -328,3 +328,27 @@ async def test_read_only_hides_and_refuses(demo: Demo, demo_app: Callable[..., S
 
 def table_selection_of(app: ShelfApp) -> SelectionSource:
     return table_selection(app.session, table(app))
+
+
+async def test_in_the_detail_d_acts_on_that_item_not_the_marks(
+    demo: Demo, demo_app: Callable[..., ShelfApp]
+) -> None:
+    from shelf_tui.ui.screens.detail import DetailScreen
+
+    marked = active_ids(demo.store, "tb-main", 3)
+    app = demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.session.mark(MarkOp("set", tuple(("tb-main", i) for i in marked)))
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen) and detail.item_id not in marked
+        screen = await open_dialog(pilot, "D")
+        text = plan_lines(screen)
+        assert "1 shop · 1 item" in text and detail.item_id in text  # named, one item
+        await pilot.press("escape")
+        await flow_done(pilot)
+        assert app.screen is detail
+        assert await app.session.marked_keys() == {"tb-main": sorted(marked)}
