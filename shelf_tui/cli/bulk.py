@@ -102,7 +102,9 @@ class ProgressLine:
         self.tty = sys.stderr.isatty()
         self.interval = interval
         self.latest: dict[int, Progress] = {}
-        self.last = 0.0
+        # The first line prints at once: monotonic() counts from boot, so a 0.0 start would
+        # hold the first line back on a machine up for less than `interval`.
+        self.last = float("-inf")
         self.dirty = False
 
     def __call__(self, progress: Progress) -> None:
