@@ -38,11 +38,19 @@ class Context:
     read_only: bool
     _store: Store | None = field(default=None, repr=False)
 
+    def ensure_home(self) -> None:
+        """Create the home's directories and, the first time, a config.toml that explains
+        every option in a comment (so a seller on a remote box finds what to edit)."""
+        from shelf_tui import config as config_mod
+
+        self.paths.ensure()
+        config_mod.write_default(self.paths.config_file, self.config)
+
     def store(self) -> Store:
         if self._store is None:
             from shelf_tui.store import Store
 
-            self.paths.ensure()
+            self.ensure_home()
             self._store = Store.open(self.paths.db_file)
         return self._store
 
@@ -146,6 +154,7 @@ CommandFactory = Callable[[str, Handler, str], argparse.ArgumentParser]
 def cmd_console(ctx: Context, args: argparse.Namespace) -> int:
     from shelf_tui.ui import run_console
 
+    ctx.ensure_home()
     return run_console(ctx.paths, ctx.config, read_only=ctx.read_only)
 
 
