@@ -30,40 +30,75 @@ SECRET_NAMES = (
 MASK = "***"
 
 _names = "|".join(re.escape(n) for n in sorted(SECRET_NAMES, key=len, reverse=True))
-# "name": "value" / 'name': 'value' / "name":value (JSON and Python reprs); the name must not be
-# the tail of a longer identifier (errorCode, sub_code, sign_method stay readable).
-_QUOTED = re.compile(
-    rf"""(?P<pre>(?P<q>["'])(?:{_names})(?P=q)\s*[:=]\s*)(?P<val>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,}}\]]+)"""
+_NAMES = rf"(?i:{_names})"
+_AUTH_NAME = r"(?i:(?:proxy-)?authorization)"
+#: A quote, possibly backslash-escaped (JSON carried inside a JSON string: \"code\").
+_QUOTE = r"""\\*["']"""
+# A name as a key: quoted ("code", 'code', \"code\", b'code') or bare; a bare name must not be
+# the tail or head of a longer identifier (errorCode, sub_code, sign_method, session_id stay
+# readable).
+_KEY = rf"""(?:b?(?P<nq>{_QUOTE})(?:{{names}})(?P=nq)|(?<![\w.\-])(?:{{names}})(?![\w\-]))"""
+# A value: quoted at any escaping depth (optionally a bytes literal), or bare up to a delimiter.
+_VALUE = rf"""(?P<val>b?(?P<vq>{_QUOTE})(?:(?!(?P=vq)).)*(?P=vq)|[^\s&,;)\]}}<>"'\\]+)"""
+
+# name=value, name: value, "name": "value", name='value' (kwargs and dataclass reprs), JSON at
+# any depth of escaping, query strings, form bodies and key=value log lines.
+_PAIR = re.compile(rf"(?P<pre>{_KEY.format(names=_NAMES)}\s*[:=]\s*){_VALUE}")
+# ("name", "value") and [b"name", b"value"]: form fields and headers as lists of pairs.
+_TUPLE = re.compile(
+    rf"""(?P<pre>[(\[]\s*b?(?P<nq>["'])(?:{_NAMES}|{_AUTH_NAME})(?P=nq)\s*,\s*)"""
+    rf"""(?P<val>b?(?P<vq>["'])(?:(?!(?P=vq)).)*(?P=vq))"""
 )
-# name=value in query strings, form bodies and key=value log lines.
-_PAIR = re.compile(rf"""(?P<pre>(?<![\w.-])(?:{_names})=)(?P<val>[^&\s"',;)\]}}]*)""")
-# Authorization headers, in any shape.
+# name%3Dvalue: a query string carried URL-encoded inside another one (a redirect URI).
+_ENCODED = re.compile(
+    rf"(?P<pre>(?:(?<=%26)|(?<=%3[fF])|(?<![\w.\-%]))(?:{_NAMES})%3[dD])"
+    r"(?P<val>(?:(?!%26)[^&\s\"',;)\]}<>])+)"
+)
+# <name>value</name>: TOP's XML format.
+_XML = re.compile(rf"(?P<pre><(?P<tag>{_NAMES})>)(?P<val>[^<]+)(?=</(?P=tag)>)")
+# Authorization headers, in any shape: "Authorization: Bearer x", {'authorization': 'Basic x'},
+# {"Authorization": ["Bearer x"]}, Authorization=Bearer%20x.
 _AUTH = re.compile(
-    r"""(?P<pre>(?i:authorization)["']?\s*[:=]\s*["']?(?i:bearer|basic|token)?\s*)(?P<val>[^\s"',}]+)"""
+    rf"""(?P<pre>{_KEY.format(names=_AUTH_NAME)}\s*[:=]\s*(?:\[\s*)?b?(?:{_QUOTE})?"""
+    r"""(?i:(?:bearer|basic|token|digest)\s+)?)(?P<val>[^\s"',;&}\]\\]+)"""
 )
-_NUMERIC_JSON = re.compile(r"-?\d+(?:\.\d+)?")
-_CODE_KEY = re.compile(r"""["']code["']""")
+#: A bare number under `code` is a platform error code (27, 7, 3000034), not a secret; OAuth
+#: codes are never plain numbers.
+_ERROR_CODE = re.compile(r"-?\d{1,10}(?:\.\d+)?")
 
 
-def _mask_quoted(m: re.Match[str]) -> str:
-    val = m.group("val")
-    # A bare JSON number under "code" is a platform error code (27, 7, 3000034), not a secret;
-    # OAuth codes are always strings.
-    if _CODE_KEY.match(m.group("pre")) and _NUMERIC_JSON.fullmatch(val):
+def _is_error_code(m: re.Match[str]) -> bool:
+    name = m.group("pre").strip(" \t:=\\\"'b").lower()
+    return name == "code" and _ERROR_CODE.fullmatch(m.group("val")) is not None
+
+
+def _mask_value(m: re.Match[str]) -> str:
+    if _is_error_code(m):
         return m.group(0)
-    if val[:1] in "\"'":
-        return f"{m.group('pre')}{val[0]}{MASK}{val[0]}"
+    quote = m.groupdict().get("vq")
+    if quote:
+        prefix = "b" if m.group("val").startswith("b") else ""
+        return f"{m.group('pre')}{prefix}{quote}{MASK}{quote}"
     return f"{m.group('pre')}{MASK}"
 
 
 def redact_text(text: str) -> str:
-    """Mask secret values in free text: JSON, reprs, query strings, headers."""
+    """Mask secret values in free text: JSON (also escaped inside JSON strings), Python reprs
+    of dicts, pairs and dataclasses, query strings (also URL-encoded), XML, headers."""
     if not text:
         return text
-    text = _QUOTED.sub(_mask_quoted, text)
-    text = _PAIR.sub(lambda m: f"{m.group('pre')}{MASK}" if m.group("val") else m.group(0), text)
+    text = _TUPLE.sub(_mask_value, text)
+    text = _PAIR.sub(_mask_value, text)
+    text = _ENCODED.sub(_mask_value, text)
+    text = _XML.sub(_mask_value, text)
     text = _AUTH.sub(lambda m: f"{m.group('pre')}{MASK}", text)
     return text
+
+
+_SECRET_KEYS = frozenset(n.lower() for n in SECRET_NAMES) | {
+    "authorization",
+    "proxy-authorization",
+}
 
 
 def redact(value: Any) -> Any:
@@ -75,9 +110,9 @@ def redact(value: Any) -> Any:
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            key = str(k)
-            if key in SECRET_NAMES or key.lower() == "authorization":
-                if key == "code" and isinstance(v, int) and not isinstance(v, bool):
+            key = k.decode("utf-8", "replace") if isinstance(k, bytes) else str(k)
+            if key.lower() in _SECRET_KEYS:
+                if key.lower() == "code" and isinstance(v, int) and not isinstance(v, bool):
                     out[k] = v
                 else:
                     out[k] = MASK
