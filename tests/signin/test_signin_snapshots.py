@@ -1,21 +1,33 @@
-"""Snapshots at 80x24 of the shops screen, the add-shop form and the sign-in dialog, on a
-fixed clock, fixed shops and a fixed `state`. Update with
+"""Snapshots at 80x24 of the shops screen, the add-shop form, the sign-in dialog and its
+whole QR code, the remove-shop confirmation, the no-keyring screen and the resume offer after
+a sign-in, on a fixed clock, fixed shops and a fixed `state`; each in the default theme and
+with NO_COLOR (issue 10). Update with
 `pytest tests/signin/test_signin_snapshots.py --snapshot-update` and review the SVGs."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from signkit import FIXED_DT, fixed_clock, pick, settle, type_into
+import keyring
+import pytest
+from keyring.backends import fail
+from signkit import FIXED_DT, FIXED_NOW, fixed_clock, pick, settle, type_into
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shelf_tui.auth import TokenStore
-from shelf_tui.domain import Platform, Shop
+from shelf_tui.domain import Action, BulkRequest, JobState, Outcome, Platform, Shop
 from shelf_tui.store import Store
 from shelf_tui.ui.app import ShelfApp, make_app
-from shelf_tui.ui.screens.signin import SignInScreen
+from shelf_tui.ui.screens.keyring_help import KeyringScreen
+from shelf_tui.ui.screens.remove_shop import RemoveShopScreen
+from shelf_tui.ui.screens.resume_jobs import ResumeJobsScreen
+from shelf_tui.ui.screens.signin import QrScreen, SignInScreen
+
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 def _shops(store: Store, keyring: Any) -> None:
@@ -81,7 +93,10 @@ def _app(store: Store) -> ShelfApp:
     return make_app(store, clock=fixed_clock, sync_on_open=False)
 
 
-def test_shops_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> None:
+# -- the pictures: each builds its data, then says how to get there ------------------------
+
+
+def shops_case(store: Store, memory_keyring: Any) -> RunBefore:
     _shops(store, memory_keyring)
 
     async def run_before(pilot: Pilot[Any]) -> None:
@@ -91,10 +106,10 @@ def test_shops_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> No
         await pilot.press("down")  # tm-flagship: expired
         await settle(pilot)
 
-    assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
+    return run_before
 
 
-def test_add_shop_form_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> None:
+def add_shop_case(store: Store, memory_keyring: Any) -> RunBefore:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -108,10 +123,10 @@ def test_add_shop_form_80x24(store: Store, memory_keyring: Any, snap_compare: An
         await settle(pilot)
         await steady_cursors(pilot)
 
-    assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
+    return run_before
 
 
-def test_sign_in_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> None:
+def _sign_in_shop(store: Store, memory_keyring: Any) -> None:
     store.shops.add(
         Shop(
             "tb-main",
@@ -122,16 +137,191 @@ def test_sign_in_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> 
     )
     TokenStore(memory_keyring).set("tb-main", "app_secret", "secret")
 
+
+async def _open_sign_in(pilot: Pilot[Any], store: Store) -> None:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, ShelfApp)
+    shop = store.shops.get("tb-main")
+    app.push_screen(SignInScreen(app.accounts, shop, state="Fixed-STATE", listen=False))
+    await settle(pilot)
+
+
+def sign_in_case(store: Store, memory_keyring: Any) -> RunBefore:
+    _sign_in_shop(store, memory_keyring)
+
     async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        app = pilot.app
-        assert isinstance(app, ShelfApp)
-        shop = store.shops.get("tb-main")
-        app.push_screen(SignInScreen(app.accounts, shop, state="Fixed-STATE", listen=False))
-        await settle(pilot)
+        await _open_sign_in(pilot, store)
         await pilot.press(*"https://example.com/cb?code=abc&state=old")
         await pilot.press("enter")  # refused: the state is not this sign-in's
         await settle(pilot)
         await steady_cursors(pilot)
 
+    return run_before
+
+
+def qr_case(store: Store, memory_keyring: Any) -> RunBefore:
+    """ctrl+o in the sign-in dialog: the QR code alone, as large as 24 lines allow."""
+    _sign_in_shop(store, memory_keyring)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _open_sign_in(pilot, store)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, QrScreen)
+
+    return run_before
+
+
+def remove_shop_case(store: Store, memory_keyring: Any) -> RunBefore:
+    """d on tb-main: what goes (items, keyring entries), what stays (its history)."""
+    _shops(store, memory_keyring)
+    _history(store)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RemoveShopScreen)
+        pilot.app.clear_notifications()  # the interrupted job's toast times out: not pictured
+        await pilot.pause()
+
+    return run_before
+
+
+def resume_case(store: Store, memory_keyring: Any) -> RunBefore:
+    """After ml-mx's sign-in: its paused and interrupted jobs offered, Later focused."""
+    _shops(store, memory_keyring)
+    _history(store)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        stopped = store.jobs.all(states=[JobState.PAUSED, JobState.INTERRUPTED], shop="ml-mx")
+        assert len(stopped) == 2
+        pilot.app.push_screen(ResumeJobsScreen("ml-mx", list(stopped)))
+        await settle(pilot)
+        pilot.app.clear_notifications()  # the interrupted job's toast times out: not pictured
+        await pilot.pause()
+
+    return run_before
+
+
+def keyring_case(store: Store, memory_keyring: Any) -> RunBefore:
+    """No usable keyring (keyring's fail backend): `a` on the shops screen explains it."""
+    store.shops.add(Shop("tb-main", Platform.TAOBAO, app_key="12345678"))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, KeyringScreen)
+
+    return run_before
+
+
+def _history(store: Store) -> None:
+    """tb-main: a finished delist; ml-mx: a list paused for a sign-in and an interrupted
+    delist (the resume offer lists both)."""
+    now = int(FIXED_NOW)
+    done = store.jobs.create(
+        BulkRequest("tb-main", Action.DELIST, ("6100", "6101"), "out of stock", "lin", "user"),
+        now=now - 7200,
+    ).id
+    store.jobs.set_state(done, JobState.RUNNING, now=now - 7200)
+    for item_id in ("6100", "6101"):
+        store.jobs.finish_item(done, item_id, Outcome.ok(), now=now - 7190)
+    store.jobs.set_state(done, JobState.DONE, now=now - 7180)
+    ids = tuple(f"MLM{n}" for n in range(1, 41))
+    paused = store.jobs.create(
+        BulkRequest("ml-mx", Action.LIST, ids, "promotion ended", "lin", "user"), now=now - 3600
+    ).id
+    store.jobs.set_state(paused, JobState.RUNNING, now=now - 3600)
+    for item_id in ids[:12]:
+        store.jobs.finish_item(paused, item_id, Outcome.ok(), now=now - 3590)
+    store.jobs.set_state(
+        paused,
+        JobState.PAUSED,
+        pause_reason="sign-in needed for ml-mx (invalid_token): run `shelf login ml-mx`",
+        now=now - 3580,
+    )
+    stopped = store.jobs.create(
+        BulkRequest("ml-mx", Action.DELIST, ("MLM90", "MLM91", "MLM92"), "TRO", "lin", "user"),
+        now=now - 600,
+    ).id
+    store.jobs.set_state(stopped, JobState.RUNNING, now=now - 600)
+    store.jobs.finish_item(stopped, "MLM90", Outcome.ok(), now=now - 590)
+    store.jobs.set_state(
+        stopped,
+        JobState.INTERRUPTED,
+        pause_reason="shelf stopped mid-job; resume to continue",
+        now=now - 580,
+    )
+
+
+CASES: dict[str, Callable[[Store, Any], RunBefore]] = {
+    "shops": shops_case,
+    "add_shop_form": add_shop_case,
+    "sign_in": sign_in_case,
+    "qr": qr_case,
+    "remove_shop": remove_shop_case,
+    "resume_jobs": resume_case,
+    "keyring": keyring_case,
+}
+
+
+@contextmanager
+def _keyring_for(name: str) -> Iterator[None]:
+    """The keyring case runs with keyring's fail backend; the others with the test's."""
+    if name != "keyring":
+        yield
+        return
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_shops_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> None:
+    run_before = shops_case(store, memory_keyring)
     assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_add_shop_form_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> None:
+    run_before = add_shop_case(store, memory_keyring)
+    assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_sign_in_80x24(store: Store, memory_keyring: Any, snap_compare: Any) -> None:
+    run_before = sign_in_case(store, memory_keyring)
+    assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("name", ["qr", "remove_shop", "resume_jobs", "keyring"])
+def test_dialog_80x24(store: Store, memory_keyring: Any, snap_compare: Any, name: str) -> None:
+    run_before = CASES[name](store, memory_keyring)
+    with _keyring_for(name):
+        assert snap_compare(_app(store), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_no_color_80x24(
+    store: Store,
+    memory_keyring: Any,
+    snap_compare: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """Without colour: the expiry words, the focused button and the QR's dark and light
+    modules still tell what colour would. NO_COLOR is read when the app is built."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    run_before = CASES[name](store, memory_keyring)
+    with _keyring_for(name):
+        app = _app(store)
+        assert app.no_color
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
