@@ -49,6 +49,41 @@ def test_version_is_fast_and_does_not_import_textual(cli_env: dict[str, str]) ->
     assert elapsed < 2.0  # a cold interpreter included; the import itself is a few ms
 
 
+def _installed_shelf() -> Path:
+    """The `shelf` console script pip installed next to this interpreter."""
+    from importlib.metadata import entry_points
+
+    (ep,) = entry_points(group="console_scripts", name="shelf")
+    assert ep.value == "shelf_tui.cli:main"
+    script = Path(sys.executable).parent / ("shelf.exe" if sys.platform == "win32" else "shelf")
+    assert script.is_file(), f"pip install . puts the console script at {script}"
+    return script
+
+
+def test_the_installed_console_script_works(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Issue 3: after `pip install .`, the `shelf` command itself (not `python -m`) answers
+    --help, --version, --home ... locate data and doctor."""
+    script = str(_installed_shelf())
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [script, *args], capture_output=True, text=True, env=cli_env, timeout=120
+        )
+
+    helped = run("--help")
+    assert helped.returncode == 0 and "usage: shelf" in helped.stdout
+    started = time.perf_counter()
+    version = run("--version")
+    assert time.perf_counter() - started < 2.0  # a cold interpreter included
+    assert version.returncode == 0 and version.stdout.startswith("shelf ")
+    located = run("--home", str(tmp_path / "x"), "locate", "data")
+    assert located.returncode == 0
+    assert Path(located.stdout.strip()) == tmp_path / "x" / "data"
+    doctor = run("doctor")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert "ok keyring" in doctor.stdout and "Traceback" not in doctor.stderr
+
+
 def test_home_moves_every_directory(cli_env: dict[str, str], tmp_path: Path) -> None:
     target = tmp_path / "x"
     for what in ("config", "data", "logs"):
@@ -81,6 +116,12 @@ def test_doctor_reports_versions_keyring_terminal_and_database(
     assert "stores and reads back a secret" in text
     assert "truecolor" in text
     assert "schema version" in text and "shelf.db" in text
+    from shelf_tui.store import SCHEMA_VERSION
+
+    (db_line,) = [ln for ln in text.splitlines() if ln.split()[1:2] == ["database"]]
+    assert db_line.rstrip().endswith(" MB)")  # the file's size
+    (schema_line,) = [ln for ln in text.splitlines() if "schema version" in ln]
+    assert schema_line.split()[-1] == str(SCHEMA_VERSION)
 
 
 def test_doctor_explains_a_missing_keyring(cli_env: dict[str, str]) -> None:
@@ -133,7 +174,10 @@ def test_sandbox_prints_its_json_line_first_and_refuses_bad_faults(cli_env: dict
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "shelf_tui", "sandbox", "--items", "40"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
     )
     try:
         assert proc.stdout is not None
