@@ -256,3 +256,103 @@ async def test_faults_lose_nothing_send_nothing_twice_and_honour_every_wait(
     finally:
         await engine.aclose()
         store.close()
+
+
+EXPIRY_N = 24
+#: (shop, does the refresh token die with the access token?)
+EXPIRY_CASES = {
+    "temu-us": ("temu-us", True),  # Temu has no refresh token at all
+    "tb-main": ("tb-main", True),  # shelf never refreshes TOP tokens (gotcha 8): same pause
+    "ml-mx": ("ml-mx", True),
+    "ml-mx-refreshed": ("ml-mx", False),
+}
+
+
+@pytest.fixture(params=list(EXPIRY_CASES))
+def expiry(
+    request: pytest.FixtureRequest, cli_env: dict[str, str], shelf_home: Path
+) -> Iterator[dict[str, Any]]:
+    shop, refresh_dies = EXPIRY_CASES[request.param]
+    specs = [s for s in DEFAULT_SHOPS if s.key == shop]
+    with Sandbox(items=80, seed=9, clock=Clock(start=time.time()), shops=specs) as sb:
+        register(shelf_home, cli_env, sb, [shop], clock=sb.clock.now)
+        active, _, _ = SHOPS[shop]
+        items = [str(i) for i in sb.ids(shop, active)][:EXPIRY_N]
+        assert len(items) == EXPIRY_N
+        if shop == "tb-main":
+            for item_id in items:  # no promotion lock in the way
+                sb.set_rules(item_id, [])
+                sb.set_second_kill(item_id, None)
+        sb.clear_log()
+        yield {"sb": sb, "shop": shop, "items": items, "refresh_dies": refresh_dies}
+
+
+async def test_a_token_that_expires_midway_pauses_then_login_and_resume_send_nothing_twice(
+    expiry: dict[str, Any], cli_env: dict[str, str], shelf_home: Path
+) -> None:
+    """The access token *expires* (not revoked) after the 8th change. Where no refresh can
+    save it (Temu has no refresh token; a TOP/ML refresh token that expired too) the job
+    pauses for sign-in, `shelf login NAME --token-stdin` (a real process), resume: done, each
+    item changed once. Where an ML refresh token still works, the connector refreshes and the
+    job never pauses."""
+    sb: Sandbox = expiry["sb"]
+    shop, items, refresh_dies = expiry["shop"], expiry["items"], expiry["refresh_dies"]
+    _, delisted, _ = SHOPS[shop]
+    world = sb.world
+    record = world.record
+    expired: list[int] = []
+
+    def recorded(*args: Any, **kw: Any) -> None:
+        record(*args, **kw)
+        if kw.get("changed") and not expired and sum(world.changes.values()) >= 8:
+            expired.append(1)
+            sb.expire_token(shop)
+            if refresh_dies:  # the refresh token ran out as well
+                for grant in world.grants.values():
+                    if grant.shop == shop:
+                        grant.lifetime = 0
+
+    world.record = recorded  # type: ignore[method-assign]
+    tokens = keyring_for(cli_env)
+    store = Store.open(db_path(shelf_home))
+
+    @contextlib.asynccontextmanager
+    async def connect(name: str) -> AsyncIterator[Marketplace]:
+        async with auth.connect(store, name, rate=1e6, clock=sb.clock.now, tokens=tokens) as m:
+            yield m
+
+    engine = JobEngine(
+        store,
+        settings=Settings(concurrency=2, max_attempts=3, backoff_base=0.01, backoff_max=0.02),
+        connect=connect,
+        actor="expiry@test",
+    )
+    try:
+        plan = engine.plan_keys(Action.DELIST, [(shop, i) for i in items])
+        [job] = engine.submit(plan, "seasonal").jobs
+        result = await engine.run(job.id)
+        assert expired, "the token never expired: the drill did not run"
+        if refresh_dies:
+            paused = result.job
+            assert paused.state is JobState.PAUSED and result.sign_in_needed, paused
+            assert f"shelf login {shop}" in paused.pause_reason
+            assert 8 <= paused.ok < EXPIRY_N
+            fresh = sb.issue_token(shop)
+            lines = fresh["access_token"] + "\n" + fresh.get("refresh_token", "") + "\n"
+            login = await asyncio.to_thread(
+                shelf, cli_env, "login", shop, "--token-stdin", stdin=lines
+            )
+            assert login.returncode == 0, login.stderr
+            result = await engine.run(job.id)
+        final = result.job
+        assert final.state is JobState.DONE and final.ok == EXPIRY_N, final.pause_reason
+        counts = sb.change_counts()
+        assert {i: counts.get(i, 0) for i in items} == {i: 1 for i in items}
+        assert all(sb.state(i) == delisted for i in items)
+        assert sorted(e.item_id for e in store.events.for_job(job.id)) == sorted(items)
+        if not refresh_dies:  # refreshed in place: no pause, and the refresh reached the platform
+            refreshed = [e.op for e in sb.log() if "token" in e.op and e.ok]
+            assert refreshed, [e.op for e in sb.log() if not e.changed]
+    finally:
+        await engine.aclose()
+        store.close()
