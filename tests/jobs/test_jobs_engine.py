@@ -468,3 +468,152 @@ async def test_a_preflight_refusal_fails_that_item_without_pausing_the_job(
     failed = store.jobs.item(result.job.id, "101")
     assert failed is not None and failed.code == "15:isv.item-not-exist"
     assert platform.sent("101") == 0
+
+
+async def test_every_blocked_reason_is_counted_and_listed_item_by_item_then_never_sent(
+    store: Store, engine: JobEngine, platform: FakePlatform
+) -> None:
+    """A list (上架) plan's preflight from the store: each blocked reason the dialog counts
+    (promotion lock, no stock to list, ML closed, Temu compliance delist, violation), each
+    item with its own words; the job then sends nothing for them (they end skipped)."""
+    from dataclasses import replace
+
+    from shelf_tui.domain import Platform, Reason, Shop
+    from shelf_tui.jobs.verdicts import Block
+
+    store.shops.add(Shop("temu", Platform.TEMU, region="US"))
+    soon = datetime.now(UTC) + timedelta(days=2)
+    off = {"status": Status.INACTIVE, "reason": Reason.SELLER}
+    rows = {
+        ("tb", "100"): {**off},  # will change
+        ("tb", "101"): {},  # already on sale
+        ("tb", "102"): {**off, "locked_until": soon, "lock_message": "上架锁定: 预售"},
+        ("tb", "103"): {**off, "stock": 0},
+        ("tb", "104"): {**off, "reason": Reason.VIOLATION, "deadline": soon},
+        ("ml", "100"): {"status": Status.CLOSED, "reason": Reason.SELLER},
+        ("temu", "300"): {**off, "reason": Reason.VIOLATION, "raw_sub_status": "3001"},
+    }
+    temu = replace(platform.items[("ml", "101")], shop="temu", item_id="300")
+    platform.items[("temu", "300")] = temu
+    store.items.upsert([temu])
+    changed = []
+    for key, fields in rows.items():
+        item = replace(platform.items[key], **fields)  # type: ignore[arg-type]
+        platform.items[key] = item
+        changed.append(item)
+    store.items.upsert(changed)
+
+    plan = engine.plan_keys(Action.LIST, list(rows))
+    assert (plan.change, plan.already, plan.blocked) == (1, 1, 5)
+    assert plan.blocked_counts == {
+        Block.LOCKED: 1,
+        Block.NO_STOCK: 1,
+        Block.VIOLATION: 1,
+        Block.CLOSED: 1,
+        Block.COMPLIANCE: 1,
+    }
+    why = {(i.shop, i.item_id): (i.block, i.detail) for s in plan.shops for i in s.blocked_items()}
+    assert why[("tb", "102")][0] is Block.LOCKED and "上架锁定: 预售" in why[("tb", "102")][1]
+    assert why[("tb", "103")][0] is Block.NO_STOCK
+    assert why[("tb", "104")][0] is Block.VIOLATION and "rectify by" in why[("tb", "104")][1]
+    assert why[("ml", "100")][0] is Block.CLOSED and "closed is final" in why[("ml", "100")][1]
+    assert why[("temu", "300")] == (
+        Block.COMPLIANCE,
+        "delisted by Temu for compliance (3001): rectify it before listing",
+    )
+    text = "\n".join(plan.summary_lines())
+    assert "tb  " in text and "1 will change · 1 already active · 3 blocked" in text
+    assert "temu  " in text and "1 Temu compliance delist" in text
+    assert "1 closed (final on Mercado Libre)" in text
+
+    # The engine asks the platform about locks right before the call (the store's copy may be
+    # stale, and only the platform knows what a lock blocks): here it confirms this one.
+    platform.skip["102"] = "promotion lock: 上架锁定: 预售"
+    sub = engine.submit(plan, "restocked")
+    for job in sub.jobs:
+        await engine.run(job.id)
+    sent = [(c.shop, c.item_id) for c in platform.calls if c.op == "set_status"]
+    assert sent == [("tb", "100")]
+    skipped = {
+        (j.shop, ji.item_id)
+        for j in sub.jobs
+        for ji in store.jobs.items(j.id, states=[ItemState.SKIPPED])
+    }
+    assert skipped == {k for k in why}
+
+
+async def test_undo_says_up_front_that_a_temu_compliance_delist_cannot_be_listed(
+    store: Store, engine: JobEngine, platform: FakePlatform
+) -> None:
+    from dataclasses import replace
+
+    from shelf_tui.domain import Platform, Reason, Shop
+
+    store.shops.add(Shop("temu", Platform.TEMU, region="US"))
+    items = [
+        replace(platform.items[("tb", str(100 + k))], shop="temu", item_id=str(300 + k))
+        for k in range(3)
+    ]
+    store.items.upsert(items)
+    platform.items.update({i.key: i for i in items})
+    [done] = await delist(engine, [("temu", i.item_id) for i in items])
+    assert done.job.ok == 3
+    # Since: Temu took 301 down for compliance (3001) on top of the seller's delist.
+    store.items.upsert(
+        [
+            replace(
+                store.items.get("temu", "301"),  # type: ignore[type-var]
+                reason=Reason.VIOLATION,
+                raw_sub_status="3001",
+            )
+        ]
+    )
+    undo = engine.undo_plan(done.job.id)
+    assert [(r.item_id, r.why) for r in undo.cannot] == [
+        ("301", "Temu compliance delist (3001): Temu refuses to list it until it is rectified")
+    ]
+    assert undo.plan is not None and undo.plan.shops[0].item_ids == ("300", "302")
+    lines = undo.summary_lines()
+    assert lines[0].startswith(f"undo job {done.job.id} (delist on temu): 2 item(s) to restore")
+    assert lines[0].endswith("1 cannot be undone")
+    assert "  301  Temu compliance delist (3001)" in "\n".join(lines)
+    before = platform.sent("301")
+    new, _ = engine.undo(done.job.id)
+    assert new is not None
+    result = await engine.run(new.id)
+    assert result.job.ok == 2 and platform.sent("301") == before
+    assert [i.item_id for i in store.jobs.items(new.id)] == ["300", "302"]
+
+
+async def test_calls_run_concurrently_but_never_more_than_the_bound(
+    engine: JobEngine, platform: FakePlatform, settings: Settings
+) -> None:
+    """Bounded concurrency: with 3 workers, 3 state changes are in flight together (each
+    call is held until the third arrives), and never a 4th beside them."""
+    import asyncio
+
+    bound = settings.concurrency
+    assert bound == 3
+    in_flight = 0
+    peak = 0
+    together = asyncio.Event()
+
+    async def on_call(call: object) -> None:
+        nonlocal in_flight, peak
+        if getattr(call, "op", "") != "set_status":
+            return
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            if in_flight >= bound:
+                for _ in range(20):  # room for a 4th call to arrive, were one allowed
+                    await asyncio.sleep(0)
+                together.set()
+            await asyncio.wait_for(together.wait(), 30)
+        finally:
+            in_flight -= 1
+
+    platform.on_call = on_call
+    [result] = await delist(engine, ids(*range(100, 120)))
+    assert result.job.ok == 20 and together.is_set()
+    assert peak == bound
