@@ -114,3 +114,42 @@ def test_daily_activity_buckets_by_local_day_and_who(store: Store) -> None:
     assert sum(d.listed + d.delisted for d in days) == 3
     utc = {d.day: d for d in daily_activity(store, now, days=30, tz="UTC")}
     assert utc[date(2026, 11, 20)].delist_rule == 1
+
+
+def test_jobs_that_failed_since_the_last_report_are_listed_beside_the_waiting_ones(
+    store: Store,
+) -> None:
+    """ "Failed or paused jobs": a finished job with failures since the report's start is
+    listed (done or cancelled), a clean one is not, nor one whose failures are older."""
+    from shelf_tui.domain import Outcome
+
+    now = local("Asia/Shanghai", "2026-11-20 09:00")
+    add_items(store, "tb-main", 8)
+
+    def finished(ids: tuple[str, ...], failed: set[str], state: JobState, at: datetime) -> int:
+        job = store.jobs.create(BulkRequest("tb-main", Action.DELIST, ids, "clearance", "bob@shop"))
+        stamp = int(at.timestamp())
+        for item_id in ids:
+            outcome = (
+                Outcome.failed("isv.item-delist-lock", "活动期间禁止下架")
+                if item_id in failed
+                else Outcome.ok()
+            )
+            store.jobs.finish_item(job.id, item_id, outcome, now=stamp)
+        store.jobs.set_state(job.id, state, now=stamp)
+        return job.id
+
+    failed_recent = finished(("0", "1"), {"1"}, JobState.DONE, now - timedelta(hours=3))
+    clean_recent = finished(("2", "3"), set(), JobState.DONE, now - timedelta(hours=2))
+    failed_old = finished(("4",), {"4"}, JobState.DONE, now - timedelta(days=3))
+    cancelled = finished(("5", "6"), {"5"}, JobState.CANCELLED, now - timedelta(hours=1))
+    report = build(store, now, tz="Asia/Shanghai")
+    listed = [j.id for j in report.jobs]
+    assert sorted(listed) == sorted([failed_recent, cancelled])
+    assert clean_recent not in listed and failed_old not in listed
+    text = report.to_text()
+    assert f"#{failed_recent} tb-main delist done (ok 1, failed 1, of 2; clearance)" in text
+    assert f"#{cancelled} tb-main delist cancelled (ok 1, failed 1, of 2; clearance)" in text
+    assert sorted(j["id"] for j in report.as_dict()["jobs"]) == sorted(listed)
+    week = build(store, now, tz="Asia/Shanghai", since=now - timedelta(days=7))
+    assert failed_old in [j.id for j in week.jobs]

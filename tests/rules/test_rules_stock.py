@@ -276,3 +276,28 @@ def test_items_waiting_in_an_unfinished_job_are_not_planned_twice(store: Store) 
     assert {i.skip for i in again.get("zero-stock").skipped} == {Skip.IN_JOB}
     store.jobs.set_state(job.id, JobState.CANCELLED)
     assert ids(plan(store, ruleset, now + timedelta(minutes=10))) == {"1", "2"}
+
+
+def test_the_default_cap_is_200_items_or_ten_percent_whichever_is_smaller(store: Store) -> None:
+    from shelf_tui.rules.planner import default_cap
+
+    assert [default_cap(n) for n in (0, 5, 100, 1999, 2000, 5000, 100_000)] == [
+        1,
+        1,
+        10,
+        200,
+        200,
+        200,
+        200,
+    ]
+    # A 3,000-item shop (10% = 300): 201 zero-stock items are over the 200 ceiling.
+    now = local("Asia/Shanghai", "2026-11-20 09:00")
+    add_items(store, "tb-main", 3000)
+    for n in range(201):
+        sync(store, "tb-main", str(n), stock=0)
+    ruleset = rules(STOCK.replace("cap = 50\n", ""), store)
+    refused = plan(store, ruleset, now).get("zero-stock")
+    assert refused.requests == []
+    assert refused.refused.startswith("would change 201 items in tb-main, over the cap of 200")
+    sync(store, "tb-main", "200", stock=5)
+    assert len(ids(plan(store, ruleset, now))) == 200
