@@ -23,6 +23,7 @@ from shelf_tui.paths import Paths
 from shelf_tui.store import Store
 from shelf_tui.ui import fmt
 from shelf_tui.ui.accounts import Accounts
+from shelf_tui.ui.commands import ShelfCommands
 from shelf_tui.ui.jobs_service import JobsService
 from shelf_tui.ui.loader import BACKGROUND, Finished, Loader, Task
 from shelf_tui.ui.rows import count
@@ -52,7 +53,11 @@ class ShelfApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("R", "rules", "Rules", id="app.rules", show=False),
         Binding("I", "report", "Report", id="app.report", show=False),
+        # priority: `?` works on dialogs too (a focused input still types a `?`).
+        Binding("question_mark", "help", "Help", id="app.help", show=False, priority=True),
     ]
+
+    COMMANDS = App.COMMANDS | {ShelfCommands}
 
     def __init__(
         self,
@@ -173,6 +178,15 @@ class ShelfApp(App[int]):
 
         if not isinstance(self.screen, ReportScreen):
             self.push_screen(ReportScreen(self.session))
+
+    def action_help(self) -> None:
+        """`?`: the keys of the screen on top, with their ids; `?` again closes it."""
+        from shelf_tui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen(self.screen, read_only=self.jobs.read_only))
 
     def action_shops(self) -> None:
         self.accounts.open_shops()
