@@ -1,5 +1,6 @@
 """Snapshots (pytest-textual-snapshot) of the rules screen, the preview, the report and its
-chart, at 80x24 and 100x30, and with NO_COLOR, on the fixed clock and data. Update with
+chart, at 80x24 and 100x30, and every one of them (a cap refusal and a broken rules.toml too)
+at 80x24 with NO_COLOR (issue 10), on the fixed clock and data. Update with
 `pytest tests/ui_rules/test_rules_snapshots.py --snapshot-update` and review the SVGs."""
 
 from __future__ import annotations
@@ -75,19 +76,31 @@ def test_report_chart(
     assert snap_compare(app_for(), terminal_size=size, run_before=keys("I"))
 
 
-@pytest.mark.parametrize(
-    "presses",
-    [("R",), ("R", "enter"), ("I", "left", "left")],
-    ids=["rules", "preview", "report"],
-)
+#: NO_COLOR pictures: the keys that lead there (and whether rules.toml is broken first).
+NO_COLOR_CASES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "rules": (("R",), False),
+    "preview": (("R", "enter"), False),
+    "report": (("I", "left", "left"), False),
+    "cap_refusal": (("R", "down", "down", "enter"), False),
+    "bad_rules_toml": (("R",), True),
+}
+
+
+@pytest.mark.parametrize("name", list(NO_COLOR_CASES))
 def test_no_color_80x24(
     app_for: Callable[..., ShelfApp],
+    home: Paths,
     ran: None,
     snap_compare: Any,
     monkeypatch: pytest.MonkeyPatch,
-    presses: tuple[str, ...],
+    name: str,
 ) -> None:
     """Without colour: on/off words, the > cursor, the ^ day marker and the glyphs █ ▒ ░
-    carry what colour would."""
+    carry what colour would; a refusal and a broken rules.toml say so in words."""
+    presses, broken = NO_COLOR_CASES[name]
+    if broken:
+        home.rules_file.write_text(BAD, encoding="utf-8")
     monkeypatch.setenv("NO_COLOR", "1")
-    assert snap_compare(app_for(), terminal_size=(80, 24), run_before=keys(*presses))
+    app = app_for()
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
