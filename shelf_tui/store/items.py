@@ -89,6 +89,8 @@ _SORT_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "deadline": (("IFNULL(deadline, 253402300799)", "items.rowid"), None),
 }
 SORTS = tuple(_SORT_KEYS)
+#: Sort orders an index can serve (the deadline order is an expression over a few rows).
+_INDEXED_SORTS = tuple(c for c in SORTS if c != "deadline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +240,19 @@ def row_to_item(row: Sequence[Any], offset: int = 0) -> Item:
 class Items:
     """The `items` table."""
 
+    #: A page of a scan filter (Sql.scan: text, negations, price or stock ranges) is first
+    #: looked for among the next `limit * factor` rows in sort order (at most `probe_max`),
+    #: walking the sort index from the cursor: a word most items match fills its page there
+    #: in a few ms instead of the ~0.2 s full scan at 1M rows. When the window holds fewer
+    #: than a page of matches and more rows follow it, the page comes from the full scan.
+    probe_factors: tuple[int, ...] = (10, 100)
+    probe_max = 25_000
+
     def __init__(self, conn: Connection) -> None:
         self._c = conn
         self._ensured: set[str] = set()
+        #: Sort columns whose order an index serves (a probe walks that index).
+        self._indexed: set[str] = {c for c in _INDEXED_SORTS if _SORT_KEYS[c][1] is None}
 
     # -- writes -------------------------------------------------------------------------
 
@@ -433,6 +445,9 @@ class Items:
         if not exists and not self._c.readonly:
             with self._c.transaction() as raw:
                 raw.execute(sort.index_sql)
+            exists = 1
+        if exists:
+            self._indexed.add(sort.column)
         self._ensured.add(sort.column)
 
     def _select_page(
@@ -472,22 +487,60 @@ class Items:
         cursor = before if reverse else after
         params = list(sql.params)
         clause = sql.where
+        window, window_params = "1", []
         if cursor is not None:
             if len(cursor) != len(sort.keys):
                 raise ValueError("cursor does not belong to this sort order")
             op = "<" if sort.descending != reverse else ">"
-            clause = (
-                f"({clause}) AND ({', '.join(sort.keys)}) {op} ({', '.join('?' * len(cursor))})"
-            )
+            window = f"({', '.join(sort.keys)}) {op} ({', '.join('?' * len(cursor))})"
+            window_params = list(cursor)
+            clause = f"({clause}) AND {window}"
             params.extend(cursor)
-        page = self._select_page(
-            sort, clause, [*params, limit], sort.order_by(reverse), "LIMIT ?", sql.table
-        )
+        page = None
+        if sql.scan and sort.column in self._indexed:
+            page = self._probe(sort, sql, window, window_params, reverse, limit)
+        if page is None:
+            page = self._select_page(
+                sort, clause, [*params, limit], sort.order_by(reverse), "LIMIT ?", sql.table
+            )
         if reverse:
             page.items.reverse()
             page.rowids.reverse()
             page.cursors.reverse()
         return page
+
+    def _probe(
+        self,
+        sort: Sort,
+        sql: Sql,
+        window: str,
+        window_params: list[Any],
+        reverse: bool,
+        limit: int,
+    ) -> Page | None:
+        """The page among the next rows in sort order (see `probe_factors`), or None when
+        those rows hold fewer than `limit` matches and more rows follow them.
+
+        Exact, not a guess: the first `limit` matches within the first K rows after the
+        cursor are the first `limit` matches overall."""
+        order = sort.order_by(reverse)
+        nearest = f"SELECT items.rowid FROM items WHERE {window} ORDER BY {order} LIMIT ?"
+        sizes = sorted({min(limit * f, self.probe_max) for f in self.probe_factors})
+        for size in (k for k in sizes if k >= limit):
+            page = self._select_page(
+                sort,
+                f"items.rowid IN ({nearest}) AND ({sql.where})",
+                [*window_params, size, *sql.params, limit],
+                order,
+                "LIMIT ?",
+                "items NOT INDEXED",  # rowid lookups of the window, never another index
+            )
+            if len(page) >= limit:
+                return page
+            rows = self._c.scalar(f"SELECT count(*) FROM ({nearest})", [*window_params, size])
+            if int(rows) < size:
+                return page  # the window reached the end: these are all the matches left
+        return None
 
     def page_at(
         self,
