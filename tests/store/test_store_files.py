@@ -59,6 +59,27 @@ def test_newer_schema_is_refused_and_left_byte_identical(tmp_path: Path) -> None
     assert not Path(f"{path}-wal").exists()
 
 
+def test_newer_schema_in_wal_mode_is_refused_and_left_byte_identical(tmp_path: Path) -> None:
+    """As a newer shelf leaves it: WAL mode, closed cleanly. The check reads it through a
+    read-only connection, which never writes the database file."""
+    path = tmp_path / "shelf.db"
+    with Store.open(path) as store:
+        store.shops.add(Shop("tb", Platform.TAOBAO))
+        store.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.close()
+    before = _bytes(path)
+    for _ in range(2):
+        with pytest.raises(StoreError, match="newer shelf") as info:
+            Store.open(path)
+        assert "untouched" in str(info.value) and "\n" not in str(info.value)
+        assert _bytes(path) == before
+    with pytest.raises(StoreError, match="newer shelf"):
+        Store.open(path, readonly=True)
+    assert _bytes(path) == before
+
+
 @pytest.mark.parametrize(
     "content",
     [
