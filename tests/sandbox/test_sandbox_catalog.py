@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,27 @@ def test_same_seed_and_n_give_a_byte_identical_catalog() -> None:
     assert a == b
     assert hashlib.sha256(a).hexdigest() == Catalog(seed=42, items=500, epoch_ms=EPOCH_MS).digest()
     assert Catalog(seed=43, items=500, epoch_ms=EPOCH_MS).dump() != a
+
+
+def test_the_catalog_does_not_depend_on_the_process(tmp_path: Path) -> None:
+    """Byte for byte across interpreters, whatever their string-hash seed (set/dict order)."""
+    code = (
+        "import sys\n"
+        "from shelf_tui.sandbox.catalog import Catalog\n"
+        f"sys.stdout.write(Catalog(seed=42, items=500, epoch_ms={EPOCH_MS}).digest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONHASHSEED=hash_seed),
+            timeout=120,
+            check=True,
+        ).stdout
+        for hash_seed in ("0", "1", "4242")
+    }
+    assert digests == {Catalog(seed=42, items=500, epoch_ms=EPOCH_MS).digest()}
 
 
 def test_sandboxes_on_the_same_day_share_a_catalog() -> None:

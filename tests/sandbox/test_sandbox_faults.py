@@ -97,6 +97,40 @@ def test_method_rate_is_per_app_and_method(sb: Sandbox, top: TopClient) -> None:
     assert "items_onsale_get_response" in onsale
 
 
+def test_ml_limits_are_per_application_and_endpoint(
+    sb: Sandbox, ml: MlClient, http: httpx.Client
+) -> None:
+    """§2.6: the control is per Client ID and per endpoint."""
+    sb.set_faults("method_rate=1/s")
+    assert ml.get("/users/me").status_code == 200
+    limited = ml.get("/users/me")
+    assert limited.status_code == 429 and limited.json()["error"] == "local_rate_limited"
+    seller = sb.shop("ml-mx").seller_id
+    assert ml.get(f"/users/{seller}/items/search").status_code == 200  # another endpoint
+    other = MlClient(sb, http, "ml-mx-other")  # another application
+    assert other.get("/users/me").status_code == 200
+    sb.advance(1)
+    assert ml.get("/users/me").status_code == 200
+
+
+def test_temu_limits_are_per_app_key_and_interface(
+    sb: Sandbox, temu: TemuClient, http: httpx.Client
+) -> None:
+    """§3.7: 20 QPS per app_key by default, per-API limits on top."""
+    sb.set_faults("method_rate=1/s")
+    assert temu.call("bg.open.accesstoken.info.get")["errorCode"] == 1000000
+    assert temu.call("bg.open.accesstoken.info.get")["errorCode"] == 4000004
+    listed = temu.call("bg.local.goods.list.query", pageNo=1, pageSize=1, goodsSearchType=1)
+    assert listed["errorCode"] == 1000000  # another interface
+    other = TemuClient(sb, http, "temu-us-other")  # another app key
+    assert other.call("bg.open.accesstoken.info.get")["errorCode"] == 1000000
+    sb.set_faults("rate=1/s")  # the per-app_key limit covers every interface
+    sb.advance(1)
+    assert temu.call("bg.open.accesstoken.info.get")["errorCode"] == 1000000
+    again = temu.call("bg.local.goods.list.query", pageNo=1, pageSize=1, goodsSearchType=1)
+    assert again["errorCode"] == 4000004
+
+
 def test_api_rate_is_shared_by_every_app(sb: Sandbox, top: TopClient, http: httpx.Client) -> None:
     sb.set_faults("api_rate=1/s")
     assert "item_seller_get_response" in get_item(top)

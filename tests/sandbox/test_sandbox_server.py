@@ -7,11 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_client import TopClient
+from sandbox_client import TopClient, gmt8, top_sign
 
 from shelf_tui.sandbox import Sandbox
 
@@ -245,3 +246,58 @@ def test_module_entry_point_rejects_a_bad_fault_spec_with_exit_2() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert "bogus" in done.stderr
+
+
+def test_shelf_sandbox_serves_the_seeded_catalog_on_the_port_asked_for(
+    cli_env: dict[str, str],
+) -> None:
+    """`shelf sandbox --port P --items N --seed S` in its own process serves, on P, the same
+    catalog as an in-process Sandbox with that seed and N (over the wire, signed here)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = ["sandbox", "--port", str(port), "--items", "45", "--seed", "5"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shelf_tui", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(cli_env, PYTHONHASHSEED="77"),
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert info["top"] == f"http://127.0.0.1:{port}/router/rest"
+        assert info["mercadolibre"] == f"http://127.0.0.1:{port}"
+        twin = Sandbox(items=45, seed=5)
+        for entry in info["shops"]:  # the same apps and tokens: the same seed
+            creds = twin.credentials(entry["name"])
+            assert (entry["app_key"], entry["access_token"]) == (
+                creds["app_key"],
+                creds["access_token"],
+            )
+        shop = next(s for s in info["shops"] if s["name"] == "tb-main")
+        params = {
+            "method": "taobao.items.onsale.get",
+            "app_key": shop["app_key"],
+            "session": shop["access_token"],
+            "timestamp": gmt8(time.time()),
+            "format": "json",
+            "v": "2.0",
+            "sign_method": "md5",
+            "fields": "num_iid,title,num,price",
+            "page_size": "200",
+        }
+        params["sign"] = top_sign(params, shop["app_secret"])
+        body = httpx.post(info["top"], data=params, timeout=10).json()
+        served = body["items_onsale_get_response"]["items"]["item"]
+        assert [i["num_iid"] for i in served] == twin.ids("tb-main", "onsale")
+        for item in served:
+            truth = twin.item(item["num_iid"])
+            assert (item["title"], item["num"], item["price"]) == (
+                truth["title"],
+                truth["num"],
+                truth["price"],
+            )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
