@@ -389,3 +389,37 @@ async def test_not_found_on_reads(sb: Sandbox) -> None:
     with pytest.raises(NotFound):
         await conn.promotion_rules(tid(sb, ONSALE, "tb-other"))
     await conn.aclose()
+
+
+async def test_the_cap_of_every_isv_on_one_api_is_rate_limited(sb: Sandbox) -> None:
+    """§1.7 limited-by-api-access-count: another app spent the API's capacity."""
+    conn = top(sb)
+    target = await item(conn, sb, ONSALE)
+    sb.set_faults("api_rate=1/s")
+    neighbour = top(sb, "tb-other")
+    theirs = await item(neighbour, sb, ONSALE, "tb-other")
+    assert (await neighbour.set_status(theirs, Action.DELIST)).kind is OutcomeKind.OK
+    await neighbour.aclose()
+    with pytest.raises(RateLimited) as info:
+        await conn.set_status(target, Action.DELIST)
+    await conn.aclose()
+    assert info.value.code == "7:accesscontrol.limited-by-api-access-count"
+    assert info.value.retry_after == 1.0
+    assert sb.state(int(target.item_id)) == "onsale"
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"page_size": "201"}, "41:isv.invalid-parameter:page_size"),
+        ({"fields": ""}, "40:isv.missing-parameter:fields"),
+    ],
+)
+async def test_missing_and_invalid_arguments_are_rejected(
+    sb: Sandbox, params: dict[str, str], code: str
+) -> None:
+    conn = top(sb)
+    with pytest.raises(Rejected) as info:
+        await conn.call("taobao.items.onsale.get", {"fields": "num_iid", **params})
+    await conn.aclose()
+    assert info.value.code == code
