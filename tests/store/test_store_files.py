@@ -159,3 +159,33 @@ def test_secrets_are_refused_by_the_shop_table(tmp_path: Path) -> None:
         store.shops.add(Shop("tb", Platform.TAOBAO, app_key="123"))
         with pytest.raises(ValueError, match="secrets never go to the database"):
             store.shops.update("tb", app_secret="s3cr3t")
+
+
+def test_a_file_of_the_first_schema_migrates_and_keeps_its_data(tmp_path: Path) -> None:
+    """A database an older shelf wrote (schema 1) is brought to SCHEMA_VERSION, one
+    migration at a time, its rows kept."""
+    from shelf_tui.store.schema import MIGRATIONS
+
+    path = tmp_path / "shelf.db"
+    raw = sqlite3.connect(path)
+    raw.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    raw.execute(
+        "INSERT INTO shops (name, platform, created_at) VALUES ('tb', 'taobao', 1790000000)"
+    )
+    raw.execute(
+        "INSERT INTO items (shop, item_id, title, status, stock, modified) "
+        "VALUES ('tb', '1', '旧的', 'active', 0, 1790000000)"
+    )
+    raw.commit()
+    raw.close()
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION > 1
+        item = store.items.get("tb", "1")
+        assert item is not None and item.title == "旧的" and item.status is Status.ACTIVE
+        # migration 4's stock = 0 index carries status and modified
+        sql = store.conn.scalar("SELECT sql FROM sqlite_master WHERE name = 'items_stock0'")
+        assert "status, modified" in sql
+        assert store.items.count("status:active stock:0") == 1
+        # migration 2's and 3's tables exist
+        names = {r[0] for r in store.conn.query("SELECT name FROM sqlite_master")}
+        assert {"job_calls", "rule_pending", "rule_slots", "rule_runs"} <= names
