@@ -191,6 +191,10 @@ class ProgressHub:
                 yield snap
                 if snap.finished:
                     return
+                # Look again before waiting: a publication made while the subscriber held
+                # `snap` set an Event this loop no longer waits on (each publication makes a
+                # fresh one); waiting now would miss it, the final one included, for ever.
+                continue
             await self._changed.wait()
 
 

@@ -3,6 +3,7 @@ once, jobs of other processes followed through the store, and the CLI's terminal
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import time
@@ -44,6 +45,21 @@ async def test_a_slow_subscriber_gets_the_newest_snapshot_not_a_backlog() -> Non
         hub.update(ok=k, final=k == 100, state=JobState.DONE if k == 100 else JobState.RUNNING)
     seen = [p async for p in hub.subscribe()]
     assert [p.ok for p in seen] == [100] and seen[0].finished
+
+
+async def test_a_publication_while_the_subscriber_holds_a_snapshot_is_not_lost() -> None:
+    """The final snapshot published while the subscriber is still busy with the previous
+    one (a console redrawing, a CLI writing) still reaches it: the iteration ends instead of
+    waiting for a publication that will never come."""
+    hub = ProgressHub(Progress(1, "tb", "delist", JobState.RUNNING, total=10), hz=10)
+    snaps = hub.subscribe()
+    first = await anext(snaps)
+    assert first.state is JobState.RUNNING and not first.finished
+    hub.update(ok=10, state=JobState.DONE, final=True)  # while `first` is being handled
+    last = await asyncio.wait_for(anext(snaps), 10)
+    assert last.finished and last.ok == 10
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(anext(snaps), 10)
 
 
 async def test_a_job_of_another_process_is_followed_through_the_store(
