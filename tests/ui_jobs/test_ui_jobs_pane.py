@@ -387,3 +387,40 @@ async def test_s_capital_resumes_every_interrupted_job(
             final = store.jobs.get(job_id)
             assert final is not None and (final.state, final.ok) == (JobState.DONE, 2)
         assert sum(demo.sandbox.change_counts().values()) == 4
+
+
+async def test_a_running_job_heads_the_pane_with_its_rate_and_eta(
+    demo: Demo, demo_app: Callable[..., ShelfApp]
+) -> None:
+    """Running first: a job finished in another terminal after this one started (a higher
+    id) still comes below the running one; the running row shows its rate and ETA."""
+    ids = active_ids(demo.store, "temu-us", 10)
+    app = demo_app(rate=5.0)  # ~2 s of calls
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await delist(pilot, ids, "temu-us")
+        pane = pane_of(app)
+        (job,) = demo.store.jobs.all()
+        handle = app.jobs.engine.handle(job.id)
+        assert handle is not None and not handle.done
+        other_ids = active_ids(demo.store, "ml-mx", 1)
+        other = demo.store.jobs.create(
+            BulkRequest("ml-mx", Action.DELIST, tuple(other_ids), "seasonal", "seller@pc2", "user")
+        )
+        demo.store.jobs.set_state(other.id, JobState.DONE)
+        assert other.id > job.id
+        await waited(pane._load().wait())
+        shown = None
+        async for _ in handle.subscribe():  # each step waits on the job's next snapshot
+            await pilot.pause()
+            head = pane.job_list.rows[0]
+            if head.state is JobState.RUNNING and head.rate > 0 and head.eta is not None:
+                shown = head
+                break
+        assert shown is not None, "the pane never showed the running job's rate and ETA"
+        assert shown.job_id == job.id and 0 < shown.done < 10
+        assert [r.job_id for r in pane.job_list.rows] == [job.id, other.id]
+        line = shown.second_line(96).plain
+        assert f"{shown.rate:,.1f}/s" in line and " · ETA " in line
+        await jobs_finished(pilot)
+        assert [r.job_id for r in pane.job_list.rows] == [other.id, job.id]  # both done now
