@@ -46,6 +46,14 @@ def register(command: CommandFactory) -> None:
         help=f"items per demo shop ({DEMO_ITEMS})",
     )
     p.add_argument("--seed", type=int, default=1, metavar="S", help="catalog seed (1)")
+    # `shelf demo --home DIR` reads as naturally as `shelf --home DIR demo`: both set the
+    # one home (SUPPRESS: absent here, the global option's value stands).
+    p.add_argument(
+        "--home",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="keep the demo's shops, items and logs under DIR (default: a throwaway home)",
+    )
 
 
 class MemoryKeyring:

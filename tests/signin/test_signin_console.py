@@ -87,12 +87,20 @@ async def test_a_new_shop_is_added_and_signed_in_with_the_keyboard_alone(
         assert isinstance(screen, SignInScreen) and screen.shop_name == "my-shop"
         shown, _ = region_lines(app, screen.query_one("#signin-url"))
         assert "".join(line.strip() for line in shown) == screen.flow.url
+        # the keys, each line whole in the ~40-cell text column (no lone word wrapped off)
+        keys, _ = region_lines(app, screen.query_one("#signin-keys"))
+        assert [k.strip() for k in keys] == ["enter sign in · esc cancel", "^o the QR code alone"]
         location = await approve(screen.flow.url)
         await pilot.press(*location, "enter")
         await settle(pilot)
         text = screen_text(app)
         assert "Signed in to my-shop as 沙箱小店 (seller 2200000001)." in text
         assert "Token valid until" in text
+        # who signed in reads first, the focused Done button comes after it
+        lines = [line.strip() for line in text.splitlines()]
+        signed = next(i for i, x in enumerate(lines) if x.startswith("Signed in to my-shop"))
+        assert lines.index("Done") > signed
+        assert app.focused is not None and app.focused.id == "signin-done"
         assert memory_keyring.entries.get(("shelf", "my-shop:access_token"))
         await pilot.press("enter")  # Done
         await settle(pilot)

@@ -3,11 +3,16 @@ the background, and a populated browser."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
+import pytest
 from ui_helpers import reference, screen_text, settle, table
 
+import shelf_tui.ui
 from shelf_tui import paths as paths_mod
+from shelf_tui.cli import main
 from shelf_tui.cli.console import DEMO_SHOPS, astart_demo
 from shelf_tui.ui.app import make_app
 from shelf_tui.ui.services import StoreSync
@@ -47,3 +52,41 @@ async def test_demo_without_home_leaves_nothing_behind() -> None:
     assert home is not None and home.exists()
     demo.close()
     assert not home.exists()
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_the_shelf_demo_command_reaches_a_populated_browser(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`shelf demo --home DIR` (or `shelf --home DIR demo`) as the command runs it: the
+    console it opens, driven headless in place of the terminal, syncs the three shops on
+    its own and shows their items; the home keeps the store and the log."""
+    home = tmp_path / "demo-home"
+    seen: dict[str, Any] = {}
+
+    def headless(store: Any, config: Any, **kwargs: Any) -> int:
+        app = make_app(store, config=config, **kwargs)
+
+        async def drive() -> None:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(pilot)
+                await app.workers.wait_for_complete()
+                await settle(pilot)
+                t = table(app)
+                seen["total"] = t.total
+                seen["stored"] = store.items.count()
+                seen["shops"] = {i.shop for i in t.visible_items()}
+                seen["title"] = screen_text(app).splitlines()[0]
+                seen["errors"] = dict(app.sync_errors)
+
+        asyncio.run(drive())
+        return 0
+
+    monkeypatch.setattr(shelf_tui.ui, "run_app", headless)
+    argv = ["demo", "--home", str(home)] if where == "after" else ["--home", str(home), "demo"]
+    assert main([*argv, "--items", "6"]) == 0
+    assert seen["total"] == 18 == seen["stored"]
+    assert seen["shops"] == set(DEMO_SHOPS) and seen["errors"] == {}
+    assert seen["title"].startswith(" Items 18  ") and "synced now" in seen["title"]
+    paths = paths_mod.resolve(home)
+    assert paths.db_file.is_file() and paths.log_file.is_file()

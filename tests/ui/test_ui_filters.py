@@ -11,7 +11,12 @@ from ui_helpers import NOW, all_rows, apply_filter, reference, screen_text, sett
 from shelf_tui.store import Store
 from shelf_tui.ui.app import ShelfApp
 
-_TEXT = "(title LIKE '%dress%' OR outer_id LIKE '%dress%' OR item_id LIKE '%dress%')"
+
+def _text(word: str) -> str:
+    return f"(title LIKE '%{word}%' OR outer_id LIKE '%{word}%' OR item_id LIKE '%{word}%')"
+
+
+_TEXT = _text("dress")
 #: (filter term, the same condition as plain SQL)
 TERMS: list[tuple[str, str]] = [
     ("status:active", "status = 'active'"),
@@ -30,6 +35,8 @@ TERMS: list[tuple[str, str]] = [
     ("!deadline:<24h", f"NOT (deadline IS NOT NULL AND deadline < {NOW + 86400})"),
     ("dress", _TEXT),
     ("!dress", f"NOT {_TEXT}"),
+    ("10001", _text("10001")),  # only item ids hold it (6100012, MLM100013, ...)
+    ("!SKU-01", f"NOT {_text('SKU-01')}"),  # only outer ids hold it
 ]
 
 

@@ -117,9 +117,10 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
                     compact=True,
                     id="signin-answer",
                 )
-                yield Button("Done", id="signin-done", variant="success", compact=True)
                 yield Static(id="signin-error")
                 yield Static(id="signin-result")
+                # after the result: the seller reads who signed in, then the button
+                yield Button("Done", id="signin-done", variant="success", compact=True)
                 yield Static(id="signin-status")
                 yield Static(id="signin-keys")
             yield QrCode(flow.url, id="signin-qr")
@@ -144,8 +145,10 @@ class SignInScreen(ModalScreen[SellerInfo | None]):
             text = "enter done"
         else:
             cut = self.query_one("#signin-qr", QrCode).cut
-            tail = "QR code cut off: ^o shows it whole" if cut else "^o QR alone"
-            text = f"enter sign in · esc cancel · {tail}"
+            tail = "QR code cut off: ^o shows it whole" if cut else "^o the QR code alone"
+            # two lines of their own: the text column is ~40 cells at 80x24, and one line
+            # wrapped there left a lone word on the last row
+            text = f"enter sign in · esc cancel\n{tail}"
         self.query_one("#signin-keys", Static).update(Text(text))
 
     def retitle(self) -> None:

@@ -749,7 +749,9 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
         message = ""
         if self.total == 0 and y == 0:
             if self.total_all == 0 and self.filter_where.where == "1":
-                message = "  No items yet: press r to sync your shops, or try `shelf demo`."
+                message = (
+                    "  No items yet: r syncs your shops, ctrl+s adds one, or try `shelf demo`."
+                )
             else:
                 message = "  No items match this filter. Press / to change it, esc to clear it."
         return Strip([Segment(pad(message, width), base)], width)
