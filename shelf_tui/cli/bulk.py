@@ -249,8 +249,17 @@ def _finish(store: Store, results: list[RunResult], stopped: str = "") -> int:
     return code
 
 
-def _confirm(prompt_lines: list[str], question: str, yes: bool) -> None:
-    """--yes, or a y/N answer on a terminal; refuse without a terminal (nothing sent)."""
+def _confirm(
+    prompt_lines: list[str],
+    question: str,
+    yes: bool,
+    *,
+    count: int = 0,
+    count_above: int | None = None,
+) -> None:
+    """--yes, or an answer on a terminal; refuse without a terminal (nothing sent). Above
+    `count_above` items (config `ui.type_count_above`, as in the console's dialog) the answer
+    is the number of items typed out, not a y that a hasty enter-y could give."""
     if yes:
         return
     if not sys.stdin.isatty():
@@ -259,12 +268,22 @@ def _confirm(prompt_lines: list[str], question: str, yes: bool) -> None:
         )
     for line in prompt_lines:
         _err(line)
+    typed = count_above is not None and count > count_above
     try:
-        sys.stderr.write(f"{question} [y/N] ")
+        if typed:
+            sys.stderr.write(f"{question} Type the number of items ({count:,}) to confirm: ")
+        else:
+            sys.stderr.write(f"{question} [y/N] ")
         sys.stderr.flush()
         answer = input()
     except EOFError:
         answer = ""
+    if typed:
+        given = answer.strip().replace(",", "").replace("_", "")
+        if given != str(count):
+            said = f"{answer.strip()!r} is not {count:,}" if answer.strip() else "no count typed"
+            raise UsageError(f"not confirmed ({said}): nothing was sent")
+        return
     if answer.strip().lower() not in ("y", "yes"):
         raise UsageError("not confirmed: nothing was sent")
 
@@ -361,6 +380,8 @@ def _bulk(ctx: Context, args: argparse.Namespace, action: Action, verb: str) -> 
         f"{action.label} {n:,} item{'s' if n != 1 else ''} in {shops} shop"
         f"{'s' if shops != 1 else ''}?",
         args.yes,
+        count=n,
+        count_above=ctx.config.ui.type_count_above,
     )
     submission = engine.submit(plan, _reason(args))
     _err(
@@ -532,7 +553,13 @@ def _retry(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
         print("dry run: nothing was sent")
         return EXIT_OK
     question = f"retry {len(failed):,} failed item(s) of job {job_id}?"
-    _confirm(plan.summary_lines(), question, args.yes)
+    _confirm(
+        plan.summary_lines(),
+        question,
+        args.yes,
+        count=len(failed),
+        count_above=ctx.config.ui.type_count_above,
+    )
     new = engine.retry_failed(job_id)
     assert new is not None
     _err(f"shelf: journaled job {new.id} (retry of job {job_id}, {new.total:,} items)")
@@ -556,7 +583,13 @@ def _undo(ctx: Context, args: argparse.Namespace, job_id: int) -> int:
             print(line)
         print("dry run: nothing was sent" if args.dry_run else "nothing to undo: nothing was sent")
         return EXIT_OK
-    _confirm(lines, f"undo job {job_id} on {undo.restorable:,} item(s)?", args.yes)
+    _confirm(
+        lines,
+        f"undo job {job_id} on {undo.restorable:,} item(s)?",
+        args.yes,
+        count=undo.restorable,
+        count_above=ctx.config.ui.type_count_above,
+    )
     for r in undo.cannot:
         _err(f"  not undone: {r.item_id}: {r.why}")
     new, _ = engine.undo(job_id, args.reason)

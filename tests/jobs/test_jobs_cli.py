@@ -382,3 +382,47 @@ def test_a_bad_filter_or_shop_is_one_line_and_sends_nothing(
     r = shelf(cli_env, "down", "--ids", "1", "--reason", "x", "--yes")
     assert r.returncode == 2 and "--ids needs --shop" in r.stderr
     assert world.log() == []
+
+
+def test_on_a_terminal_above_the_threshold_the_count_is_typed(
+    world: Sandbox, cli_env: dict[str, str], shelf_home: Path
+) -> None:
+    """`shelf down` on a real terminal (a pty) with more items than `ui.type_count_above`:
+    a y sends nothing; typing the count runs the job."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    write_config(shelf_home, CONFIG + "\n[ui]\ntype_count_above = 2\n")
+    ids = active(world, "temu-us", 3)
+
+    def down(answer: str) -> tuple[int, str]:
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "shelf_tui", "down", "--shop", "temu-us"),
+                    *("--ids", ",".join(ids), "--reason", "seasonal"),
+                ],
+                env=cli_env,
+                stdin=slave,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            os.write(master, answer.encode())  # the terminal buffers the line until read
+            _, err = proc.communicate(timeout=120)
+        finally:
+            os.close(slave)
+            os.close(master)
+        return proc.returncode, err
+
+    code, err = down("y\n")
+    assert code == 2, err
+    assert "Type the number of items (3) to confirm" in err
+    assert "not confirmed ('y' is not 3): nothing was sent" in err
+    assert world.log() == [] and shelf(cli_env, "jobs", "--json").stdout == ""
+    code, err = down("3\n")
+    assert code == 0, err
+    assert world.change_counts() == {i: 1 for i in ids}

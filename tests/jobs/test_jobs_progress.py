@@ -148,3 +148,37 @@ def test_a_terminal_gets_a_y_n_confirmation_showing_the_plan(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(UsageError, match="add --yes"):
         _confirm(["plan"], "go?", yes=False)
+
+
+def test_above_the_threshold_a_terminal_types_the_count(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As in the console's dialog: above `ui.type_count_above` items a y is not enough, the
+    seller types the number (commas allowed); at the threshold a y still is."""
+    from shelf_tui.cli.bulk import _confirm
+    from shelf_tui.config import Config
+    from shelf_tui.errors import UsageError
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    above = Config().ui.type_count_above
+    assert above == 500
+    for answer, said in (("y\n", "'y' is not 501"), ("\n", "no count typed"), ("500\n", "500")):
+        monkeypatch.setattr("sys.stdin", Tty(answer))
+        with pytest.raises(UsageError, match="not confirmed") as refused:
+            _confirm(["plan"], "delist 501 items?", yes=False, count=501, count_above=above)
+        assert said in str(refused.value) and "nothing was sent" in str(refused.value)
+    assert "Type the number of items (501) to confirm" in capsys.readouterr().err
+    for typed in ("501\n", " 501 \n"):
+        monkeypatch.setattr("sys.stdin", Tty(typed))
+        _confirm(["plan"], "go?", yes=False, count=501, count_above=above)
+    monkeypatch.setattr("sys.stdin", Tty("12,000\n"))
+    _confirm(["plan"], "go?", yes=False, count=12_000, count_above=above)
+    monkeypatch.setattr("sys.stdin", Tty("y\n"))  # at the threshold: y/N as before
+    _confirm(["plan"], "go?", yes=False, count=500, count_above=above)
+    assert "[y/N]" in capsys.readouterr().err
+    # --yes (and a script without a terminal must give it) never asks
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    _confirm(["plan"], "go?", yes=True, count=10_000, count_above=above)
