@@ -72,8 +72,19 @@ def _is_error_code(m: re.Match[str]) -> bool:
     return name == "code" and _ERROR_CODE.fullmatch(m.group("val")) is not None
 
 
+def _is_prose(m: re.Match[str]) -> bool:
+    """`... has no code: paste the one ...`: a bare name, a colon and a short lower-case
+    word is a sentence, not a secret (tokens, codes, secrets and signatures carry digits,
+    capitals or dashes, or are long)."""
+    groups = m.groupdict()
+    if groups.get("nq") or groups.get("vq") or not m.group("pre").rstrip().endswith(":"):
+        return False
+    value = m.group("val")
+    return len(value) < 16 and value.isalpha() and value.islower()
+
+
 def _mask_value(m: re.Match[str]) -> str:
-    if _is_error_code(m):
+    if _is_error_code(m) or _is_prose(m):
         return m.group(0)
     quote = m.groupdict().get("vq")
     if quote:

@@ -172,6 +172,8 @@ def test_error_codes_and_harmless_names_stay_readable() -> None:
     # error codes in log lines, and names that only contain a secret name, stay readable
     line = "code=27 sub_code=isv.x sign_method=md5 session_id=s1 errorCode=3000034 msg=session"
     assert logs.redact_text(line) == line
+    prose = "this address has no code: paste the one you land on; session: expired"
+    assert logs.redact_text(prose) == prose
     assert logs.redact({"errorCode": 3000034, "sign_method": "md5"}) == {
         "errorCode": 3000034,
         "sign_method": "md5",
