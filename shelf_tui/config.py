@@ -72,8 +72,8 @@ _SECTION_DOCS = {
     "jobs": "The bulk job engine.",
     "rates": "Requests per second per shop, overriding the platform default (shop = rate), "
     'e.g. "tb-main" = 5.0',
-    "keymap": 'Key overrides by binding id (id = "keys"), e.g. delist = "ctrl+d". '
-    "Run `shelf doctor --keys` or press ? in the console to see every binding id.",
+    "keymap": 'Key overrides by binding id (id = "keys"), e.g. "items.delist" = "ctrl+d". '
+    "Press ? in the console to see each screen's binding ids; the README lists them all.",
 }
 
 
