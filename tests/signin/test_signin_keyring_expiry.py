@@ -4,14 +4,18 @@ offered for resume after it."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import keyring
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from signkit import REDIRECT, approve, region_lines, screen_text, settle, type_into
 from test_signin_console import add_sandbox_shop
+from textual.widgets import DataTable
 
 from shelf_tui.auth import TokenStore, connect
 from shelf_tui.domain import Action, JobState
@@ -179,3 +183,72 @@ async def test_a_sign_in_request_while_typing_is_a_one_line_prompt(
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen)
         assert "token refused" in screen_text(app)
+
+
+class GatedKeyring(KeyringBackend):
+    """A keyring whose reads wait at a gate, as an unlock prompt makes them wait."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, entries: dict[tuple[str, str], str]) -> None:
+        super().__init__()
+        self.entries = entries
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.timed_out = False
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.entered.set()
+        if not self.gate.wait(10):
+            self.timed_out = True  # the UI waited for the keyring: this test's failure
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+async def test_a_keyring_waiting_on_an_unlock_prompt_never_freezes_a_key(store: Store) -> None:
+    from datetime import timedelta
+
+    from signkit import FIXED_DT, fixed_clock
+
+    from shelf_tui.domain import Platform, Shop
+
+    store.shops.add(
+        Shop(
+            "tb-main",
+            Platform.TAOBAO,
+            app_key="1",
+            seller_id="2200000001",
+            token_expires_at=FIXED_DT + timedelta(days=200),
+        )
+    )
+    backend = GatedKeyring({("shelf", "tb-main:access_token"): "t"})
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    app = make_app(store, clock=fixed_clock, sync_on_open=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+s")  # the listing asks the keyring who holds a token
+            assert await asyncio.to_thread(backend.entered.wait, 10)
+            # the keyring is still waiting: every key answers meanwhile
+            await pilot.press("escape")
+            assert app.screen.id == "browser"
+            await pilot.press("ctrl+s")
+            assert isinstance(app.screen, ShopsScreen)
+            assert not backend.gate.is_set() and not backend.timed_out
+            backend.gate.set()  # the seller typed the keyring's password
+            await settle(pilot)
+            table = app.screen.query_one("#shops-table", DataTable)
+            row = table.get_row_at(0)
+            until = FIXED_DT + timedelta(days=200)
+            assert str(row[0]).strip() == "tb-main"
+            assert str(row[4]) == f"valid until {until:%Y-%m-%d}"  # the token was read
+    finally:
+        backend.gate.set()
+        keyring.set_keyring(previous)
+    assert not backend.timed_out
