@@ -93,6 +93,14 @@ def test_zero_stock_delists_exactly_those_items_and_restock_relists_them(
         sb.set_stock(item_id, 0)
     sb.clear_log()
 
+    # Without --apply the run syncs and plans, and sends nothing.
+    dry = ok(shelf(cli_env, "rules", "run"))
+    assert "zero-stock (stock, delist): delist 5 in tb" in dry
+    assert "dry run: would send 5 item(s) in 1 job(s); add --apply to send" in dry
+    assert sb.change_counts() == {}
+    with Store.open(shelf_home / "data" / "shelf.db") as store:
+        assert store.jobs.all() == []
+
     out = ok(shelf(cli_env, "rules", "run", "--apply"))
     assert "zero-stock (stock, delist): delist 5 in tb" in out
     assert sb.change_counts() == {item_id: 1 for item_id in chosen}
