@@ -77,6 +77,24 @@ _SECTION_DOCS = {
 }
 
 
+def _flat_keymap(table: Mapping[str, Any], prefix: str = "") -> dict[str, str] | None:
+    """[keymap] as binding id -> keys. Binding ids contain dots (`items.delist`), which TOML
+    reads as nested tables unless quoted; both spellings mean the same id."""
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, str):
+            out[name] = value
+        elif isinstance(value, dict):
+            nested = _flat_keymap(value, f"{name}.")
+            if nested is None:
+                return None
+            out.update(nested)
+        else:
+            return None
+    return out
+
+
 def _check_type(where: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         if not isinstance(value, bool):
@@ -129,11 +147,10 @@ def parse(data: Mapping[str, Any], source: str = "config.toml") -> Config:
         elif key == "jobs":
             changes["jobs"] = _section("jobs", value, config.jobs, source)
         elif key == "keymap":
-            if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-            ):
+            keymap = _flat_keymap(value) if isinstance(value, dict) else None
+            if keymap is None:
                 raise ConfigError(f'{source}: [keymap] maps binding ids to keys: id = "keys"')
-            changes["keymap"] = dict(value)
+            changes["keymap"] = keymap
         elif key == "rates":
             if not isinstance(value, dict):
                 raise ConfigError(f"{source}: [rates] maps shop names to requests per second")
