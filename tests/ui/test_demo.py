@@ -7,7 +7,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
+from keyring.backends import fail
 from ui_helpers import reference, screen_text, settle, table
 
 import shelf_tui.ui
@@ -58,9 +60,10 @@ async def test_demo_without_home_leaves_nothing_behind() -> None:
 def test_the_shelf_demo_command_reaches_a_populated_browser(
     where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`shelf demo --home DIR` (or `shelf --home DIR demo`) as the command runs it: the
-    console it opens, driven headless in place of the terminal, syncs the three shops on
-    its own and shows their items; the home keeps the store and the log."""
+    """`shelf demo --home DIR` (or `shelf --home DIR demo`) as the command runs it, on a
+    machine with no usable keyring: the console it opens, driven headless in place of the
+    terminal, syncs the three shops on its own and shows their items; the home keeps the
+    store and the log."""
     home = tmp_path / "demo-home"
     seen: dict[str, Any] = {}
 
@@ -84,7 +87,12 @@ def test_the_shelf_demo_command_reaches_a_populated_browser(
 
     monkeypatch.setattr(shelf_tui.ui, "run_app", headless)
     argv = ["demo", "--home", str(home)] if where == "after" else ["--home", str(home), "demo"]
-    assert main([*argv, "--items", "6"]) == 0
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # a fresh machine: no usable OS keyring at all
+    try:
+        assert main([*argv, "--items", "6"]) == 0
+    finally:
+        keyring.set_keyring(previous)
     assert seen["total"] == 18 == seen["stored"]
     assert seen["shops"] == set(DEMO_SHOPS) and seen["errors"] == {}
     assert seen["title"].startswith(" Items 18  ") and "synced now" in seen["title"]
