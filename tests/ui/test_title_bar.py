@@ -4,9 +4,19 @@ on the right gets what is left, and the two never run together."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from ui_helpers import FakeSync, apply_filter, count, screen_text, settle, table
+from ui_helpers import (
+    FakeSync,
+    apply_filter,
+    catalog,
+    count,
+    populate,
+    screen_text,
+    settle,
+    table,
+)
 
 from shelf_tui.errors import SignInNeeded
 from shelf_tui.store import Store
@@ -71,3 +81,28 @@ async def test_a_short_count_is_never_glued_to_the_alert_count(
 )
 def test_right_room(width: int, left: str, right: str, room: int) -> None:
     assert right_room(width, left, right) == room
+
+
+async def test_thousands_read_with_separators_in_the_title(
+    tmp_path: Path, app_for: Callable[..., ShelfApp]
+) -> None:
+    """'Items 3,214 of 98,120 · 57 marked · 12 hidden by filter', as design.md writes it,
+    over a few thousand items, whole on an 80-column screen."""
+    big = populate(tmp_path / "big.db", catalog(n=4_800, seed=3))
+    try:
+        app = app_for(store=big)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await apply_filter(pilot, "stock:>0")
+            await pilot.press("asterisk")
+            await settle(pilot)
+            await apply_filter(pilot, "status:active")
+            shown = count(big, "status = 'active'")
+            marked = count(big, "stock > 0")
+            hidden = count(big, "stock > 0 AND status <> 'active'")
+            assert min(shown, marked, hidden) >= 1_000
+            summary = f"Items {shown:,} of 4,800 · {marked:,} marked · {hidden:,} hidden by filter"
+            assert table(app).summary() == summary
+            assert screen_text(app).splitlines()[0].startswith(f" {summary}")
+    finally:
+        big.close()
