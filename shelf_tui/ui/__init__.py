@@ -40,11 +40,15 @@ def run_app(
     sync_on_open: bool | None = None,
     paths: Paths | None = None,
 ) -> int:
-    """Run the console on `store` until the seller quits; the exit code."""
+    """Run the console on `store` until the seller quits (or the terminal goes away: then
+    running jobs are journaled `interrupted` and the code is 128 + the signal, 129 for a
+    hang-up); the exit code."""
     from shelf_tui.ui.app import make_app
+    from shelf_tui.ui.terminal import hangup_safe_driver
 
     app = make_app(
         store, config=config, sync=sync, read_only=read_only, sync_on_open=sync_on_open, paths=paths
     )
+    app.driver_class = hangup_safe_driver(app.driver_class)
     result = app.run()
     return int(result or 0) if app.return_code is None else app.return_code

@@ -89,6 +89,10 @@ class ShelfApp(App[int]):
     # -- lifecycle ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        from shelf_tui.ui.terminal import TerminalGuard, ttys
+
+        # SIGHUP/SIGTERM or a hung-up tty (SSH dropped) close the console as `q` does.
+        self._terminal = TerminalGuard(self, ttys=() if self.is_headless else ttys()).install()
         reader = self.session.reader
         self.session.start(Loader(self, interrupt=reader.conn.raw.interrupt))
         self.session.listen(self)
@@ -100,8 +104,11 @@ class ShelfApp(App[int]):
             self.call_after_refresh(self._sync_on_open)
 
     def on_unmount(self) -> None:
-        self.jobs.close()
-        self.session.close()
+        try:
+            self.jobs.close()  # running jobs journaled `interrupted` (offered at next start)
+            self.session.close()
+        finally:
+            self._terminal.restore()
 
     def on_finished(self, message: Finished) -> None:
         """A loader result: apply it on the UI thread."""
