@@ -56,8 +56,8 @@ DOCS: dict[tuple[str, str], str] = {
     ("ui", "theme"): "Textual theme name, e.g. textual-dark, textual-light, nord, gruvbox.",
     ("ui", "animations"): "Animate scrolling and transitions. Off by default: over SSH "
     "animations cost bandwidth and latency.",
-    ("ui", "type_count_above"): "Above this many items the confirm dialog asks you to type "
-    "the count before a bulk action runs.",
+    ("ui", "type_count_above"): "Above this many items the confirm dialog (and shelf down|up "
+    "at a terminal) asks you to type the count before a bulk action runs.",
     ("ui", "refresh_hz"): "How often live panes (jobs, progress) redraw per second (1-10).",
     ("ui", "sync_on_open"): "Sync every shop in the background when the console opens.",
     ("jobs", "concurrency"): "Requests in flight per shop during a bulk job.",
