@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tmuxkit import base_env, browser_ready, filter_focused, rows, shelf_command, terminal
+from tmuxkit import (
+    Terminal,
+    base_env,
+    browser_ready,
+    filter_focused,
+    rows,
+    shelf_command,
+    terminal,
+)
 
 from shelf_tui.sandbox import Sandbox
 from shelf_tui.sandbox.catalog import DEFAULT_SHOPS
@@ -79,21 +87,32 @@ def add_shop(env: dict[str, str], sb: Sandbox) -> None:
     shelf(env, "sync", SHOP)
 
 
-class Changes:
-    """The sandbox's request log, watched: an event once `n` items changed state."""
+class HangUpAt:
+    """Hangs the terminal up from inside the sandbox, right after the n-th item changed state:
+    that call is applied but its answer is held back until `shelf` has exited, so at least one
+    item is left `sending` (the case a resume must read back rather than send again)."""
 
     def __init__(self, sb: Sandbox, n: int) -> None:
         self.n = n
         self.seen = 0
-        self.reached = threading.Event()
+        self.term: Terminal | None = None
+        self.done = threading.Event()
+        self.error: BaseException | None = None
         original = sb.world.record
 
         def record(*args: Any, **kw: Any) -> None:
             original(*args, **kw)
-            if kw.get("changed"):
-                self.seen += 1
-                if self.seen >= self.n:
-                    self.reached.set()
+            if not kw.get("changed") or self.term is None:
+                return
+            self.seen += 1
+            if self.seen == self.n:
+                try:
+                    self.term.hang_up()
+                    self.term.exit_status(timeout=30)  # this answer waits for that
+                except BaseException as exc:
+                    self.error = exc
+                finally:
+                    self.done.set()
 
         sb.world.record = record  # type: ignore[method-assign]
 
@@ -130,11 +149,12 @@ def test_hang_up_mid_job_then_resume_acts_on_every_item_exactly_once(
     db = home / "data" / "shelf.db"
     log_file = home / "logs" / "shelf.log"
     sandbox.clear_log()
-    changes = Changes(sandbox, HANG_UP_AFTER)
+    hang_up = HangUpAt(sandbox, HANG_UP_AFTER)
 
     # 1. The console; a delist of every item on sale, from the keyboard.
     with terminal(env, tmp_path) as term:
         term.start(shelf_command(), tmp_path / "first.json")
+        hang_up.term = term
         screen = term.wait_for(browser_ready, timeout=40, what="the synced browser")
         assert screen.startswith(f" Items {CATALOG} ")
         term.keys("/")
@@ -152,10 +172,10 @@ def test_hang_up_mid_job_then_resume_acts_on_every_item_exactly_once(
         term.keys("Enter")
         term.wait_for(re.compile(r"#1\s+delist.*running"), what="the job running")
 
-        # 2. Mid-job, the terminal hangs up.
-        assert changes.reached.wait(30), f"only {changes.seen} items changed"
-        term.hang_up()
-        ended = term.exit_status(timeout=30)
+        # 2. Mid-job, the terminal hangs up (from the sandbox: see HangUpAt).
+        assert hang_up.done.wait(60), f"only {hang_up.seen} items changed"
+        assert hang_up.error is None, hang_up.error
+        ended = term.exit_status()
 
     # Closed through the app's exit path (128 + SIGHUP; killed by the signal would be -1).
     assert ended == {"returncode": 128 + signal.SIGHUP, "hangup": True}
@@ -163,12 +183,14 @@ def test_hang_up_mid_job_then_resume_acts_on_every_item_exactly_once(
     # The forwarded SIGHUP or the tty's hang-up, whichever the console noticed first.
     assert re.search(r"(SIGHUP|terminal lost): closing the console", log), log
     assert "Traceback" not in log
-    [(job_id, state, total, ok)] = query(db, "SELECT id, state, total, ok FROM jobs")
+    [(job_id, state, total, ok, sending)] = query(
+        db, "SELECT id, state, total, ok, sending FROM jobs"
+    )
     assert state == "interrupted"
     assert total == len(ids)
     assert 0 < ok < total, "the hang-up came mid-job"
-    changed_at_hangup = sum(sandbox.change_counts().values())
-    assert changed_at_hangup < len(ids)
+    assert sending >= 1, "the held-back answer leaves its item `sending`"
+    assert sum(sandbox.change_counts().values()) == HANG_UP_AFTER
 
     # 3. The next start offers the job for resume; the seller accepts it.
     with terminal(env, tmp_path) as term:
