@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from signkit import FIXED_DT, FIXED_NOW, pick, region_lines, screen_text, settle, type_into
+from textual import events
 from textual.widgets import Input
 
 from shelf_tui.auth import TokenStore
@@ -215,3 +216,57 @@ async def test_the_form_prefills_per_platform_and_points_at_the_first_bad_field(
         await settle(pilot)
         assert "No shops yet" in screen_text(app)
     assert store.shops.names() == []
+
+
+def _burst(app: ShelfApp, keys: list[str]) -> None:
+    """Keys as a terminal hands over an auto-typed or unbracketed paste: all read at once,
+    before any field has dealt with the first."""
+    specials = {"tab": "\t", "enter": "\r", "shift+tab": None}
+    for key in keys:
+        app.post_message(events.Key(key, specials.get(key, key)))
+
+
+@pytest.mark.parametrize("move", ["tab", "enter"])
+async def test_a_burst_of_keys_fills_each_field_it_was_typed_for(
+    move: str, store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
+) -> None:
+    """A password manager auto-typing "name TAB TAB key TAB secret ..." (the tab or enter
+    moves the focus only once a field reads it): each value in its own field, the secret
+    never in a field in plain sight, and the shop added as typed."""
+    secret = "9f86d081884c7d659a2feaa0c55ad015"
+    fields = [
+        ("name", "burst-shop"),
+        ("app_key", "12345678"),
+        ("app_secret", secret),
+        ("gateway", "http://127.0.0.1:1/router/rest"),
+        ("oauth", "http://127.0.0.1:1"),
+        ("redirect_uri", "https://shelf.example/cb"),
+    ]
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AddShopScreen)
+        seen: list[str] = []  # every value a field in plain sight held
+
+        def record(value: str) -> None:
+            seen.append(value)
+
+        for field in form.query(Input):
+            if field.id != "f-app_secret":
+                field.watch(field, "value", record, init=False)
+        keys: list[str] = [*fields[0][1], move, "tab"]  # past the platform (Taobao)
+        for _, text in fields[1:]:
+            keys += [*text, "enter" if _ == "redirect_uri" else move]
+        _burst(app, keys)
+        await settle(pilot)
+        assert seen and not any(secret[:4] in value for value in seen)  # not for a frame
+    shop = store.shops.get("burst-shop")
+    assert (shop.app_key, shop.gateway, shop.oauth, shop.redirect_uri) == tuple(
+        text for _, text in fields[1:] if _ != "app_secret"
+    )
+    assert memory_keyring.entries[("shelf", "burst-shop:app_secret")] == secret

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -70,6 +70,62 @@ HINTS = {
 }
 
 
+def _in_order(widget: Widget, event: events.Event) -> bool:
+    """Keys in a burst go to the field they were typed for; True when `event` is dealt with.
+
+    The app forwards each key to the widget focused when the key is read, but a tab (or the
+    form's enter) moves the focus only once the field gets to it, and by then the keys after
+    it (a password manager auto-typing "key TAB secret", a paste without bracketed paste)
+    are already queued at the old field: the secret would land in the app key field, in
+    plain sight. So a field moves the focus on tab at once, and hands on whatever reaches it
+    after it lost the focus, in order, to the widget focused now."""
+    if not isinstance(event, events.Key | events.Paste):
+        return False
+    target = widget.app.focused  # now (has_focus catches up only with the Blur event)
+    if target is not widget:
+        if target is None:
+            return False
+        again = (
+            events.Key(event.key, event.character)
+            if isinstance(event, events.Key)
+            else events.Paste(event.text)
+        )
+        target._forward_event(again)
+    elif isinstance(event, events.Key) and event.key in ("tab", "shift+tab"):
+        if event.key == "tab":
+            widget.screen.focus_next()
+        else:
+            widget.screen.focus_previous()
+    elif (
+        isinstance(widget, Input)
+        and isinstance(event, events.Key)
+        and event.key == "enter"
+        and widget.id != f"f-{FIELDS[-1]}"
+    ):
+        widget.screen.focus_next()  # enter moves on (the last field's enter adds)
+    else:
+        return False
+    event.stop()
+    event.prevent_default()
+    return True
+
+
+class FieldInput(Input):
+    """A form field that keeps keys in order across a tab (see `_in_order`)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if not _in_order(self, event):
+            await super().on_event(event)
+
+
+class FieldSelect(Select[str]):
+    """The platform choice, keeping keys in order across a tab while it is closed."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.expanded or not _in_order(self, event):
+            await super().on_event(event)
+
+
 class AddShopScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="shop_form.cancel"),
@@ -114,7 +170,9 @@ class AddShopScreen(ModalScreen[str | None]):
     def _field(self, name: str) -> Widget:
         if name == "platform":
             options = [(Platform(p).label, p) for p in ("taobao", "tmall", "mercadolibre", "temu")]
-            return Select(options, value="taobao", allow_blank=False, compact=True, id="f-platform")
+            return FieldSelect(
+                options, value="taobao", allow_blank=False, compact=True, id="f-platform"
+            )
         gateway, oauth = self._defaults
         value = {"gateway": gateway, "oauth": oauth}.get(name, "")
         placeholders = {
@@ -123,7 +181,7 @@ class AddShopScreen(ModalScreen[str | None]):
             "app_secret": "goes to the OS keyring only",
             "redirect_uri": "optional: as registered for the app",
         }
-        return Input(
+        return FieldInput(
             value=value,
             placeholder=placeholders.get(name, ""),
             password=name == "app_secret",
