@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 from ui_helpers import add_timeline, apply_filter, clock, hostile_items, populate, settle
 
 from shelf_tui.store import Store
 from shelf_tui.ui.app import ShelfApp, make_app
+from shelf_tui.ui.screens.help import HelpScreen
 
 
 def _app(store: Store) -> ShelfApp:
@@ -172,6 +174,10 @@ def _no_color_case(name: str, store: Store, tmp_path: Path) -> tuple[Store, Any]
         return store, _then("a")
     if name == "empty_store":
         return Store.open(tmp_path / "empty.db"), _then()
+    if name == "help":
+        return store, _help()
+    if name == "command_palette":
+        return store, _palette()
     raise AssertionError(name)
 
 
@@ -183,6 +189,8 @@ NO_COLOR_CASES = [
     "event",
     "alerts",
     "empty_store",
+    "help",
+    "command_palette",
 ]
 
 
@@ -207,10 +215,53 @@ def test_no_color_80x24(
             opened.close()
 
 
-# -- help (?) and the command palette (ctrl+p): TO ADD ------------------------------------------
-# shelf_tui/ui/screens/help.py and the namespaced command palette were being built by another
-# helper when these snapshots were written (issue 10). When they land, add here, default and
-# NO_COLOR, at 80x24:
-#   test_help_80x24:            _then("question_mark") on the browser (its bindings listed)
-#   test_command_palette_80x24: _then("ctrl+p", *"items") (the "items: ..." commands)
-# and add both to NO_COLOR_CASES.
+# -- help (?) and the command palette (ctrl+p) --------------------------------------------------
+
+
+async def steady_picture(pilot: Pilot[Any]) -> None:
+    """Until two pictures in a row are the same: the palette's hits arrive one by one and a
+    table sizes its columns when idle."""
+    last = ""
+    for _ in range(100):
+        await settle(pilot)
+        await steady_cursors(pilot)
+        await pilot.wait_for_scheduled_animations()
+        picture = pilot.app.export_screenshot()
+        if picture == last:
+            return
+        last = picture
+    raise AssertionError("the screen never stopped changing")
+
+
+def _help() -> Callable[[Pilot[Any]], Any]:
+    """`?` on the browser: its keys as mapped now, with their binding ids."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await steady_picture(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+
+    return run_before
+
+
+def _palette() -> Callable[[Pilot[Any]], Any]:
+    """ctrl+p, "items": the namespaced commands that act on the items."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await steady_picture(pilot)
+        assert isinstance(pilot.app.screen, CommandPalette)
+        await pilot.press(*"items")
+        await steady_picture(pilot)
+
+    return run_before
+
+
+def test_help_80x24(store: Store, snap_compare: Any) -> None:
+    assert snap_compare(_app(store), terminal_size=(80, 24), run_before=_help())
+
+
+def test_command_palette_80x24(store: Store, snap_compare: Any) -> None:
+    assert snap_compare(_app(store), terminal_size=(80, 24), run_before=_palette())
