@@ -34,6 +34,21 @@ async def steady_cursors(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def steady_picture(pilot: Pilot[Any]) -> None:
+    """Until two pictures in a row are the same (the failures table sizes its columns when
+    idle: screenshots/generate.py once caught it half done)."""
+    last = ""
+    for _ in range(100):
+        await workers_done(pilot)
+        await settle(pilot)
+        await pilot.wait_for_scheduled_animations()
+        picture = pilot.app.export_screenshot()
+        if picture == last:
+            return
+        last = picture
+    raise AssertionError("the screen never stopped changing")
+
+
 def _app(store: Store) -> ShelfApp:
     return make_app(store, clock=clock, sync_on_open=False)
 
@@ -82,8 +97,7 @@ def pane_case(size: tuple[int, int]) -> RunBefore:
         if size == (100, 30):
             await pilot.press("end")
         await workers_done(pilot)  # the list, then the selected job's failures, are read
-        await settle(pilot)
-        await pilot.pause()
+        await steady_picture(pilot)
         assert isinstance(app.screen, JobsScreen)
 
     return run_before
@@ -125,7 +139,7 @@ def failed_items_case(store: Store) -> RunBefore:
         await settle(pilot)
         assert isinstance(pilot.app.screen, FailedItemsScreen)
         pilot.app.clear_notifications()  # "Marked 1 failed items…" times out: not pictured
-        await pilot.pause()
+        await steady_picture(pilot)
 
     return run_before
 
