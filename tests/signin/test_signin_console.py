@@ -338,3 +338,26 @@ async def test_remove_erases_the_history_only_when_the_box_is_ticked(
         await settle(pilot)
     assert store.shops.find("tb-main") is None
     assert store.events.count("tb-main") == 0
+
+
+async def test_a_sync_of_a_shop_never_signed_in_says_so_not_that_the_platform_refused(
+    sb: Sandbox, store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
+) -> None:
+    """The tmux trial: a shop added but never signed in; its sync is refused by shelf (no
+    token), and the shops banner said "the platform refused its token"."""
+    from shelf_tui.ui.services import StoreSync
+
+    add_sandbox_shop(store, sb, memory_keyring, "tb-main")
+    app = console(sync=StoreSync(store, tokens=TokenStore(memory_keyring)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "tb-main" in app.accounts.pending  # ctrl+s opens on it, enter signs it in
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        banner = screen_text(app).splitlines()[1]
+        assert banner == " tb-main: not signed in (enter: sign in)"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.screen.shop_name == "tb-main"

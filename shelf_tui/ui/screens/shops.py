@@ -212,10 +212,11 @@ class ShopsScreen(Screen[None]):
                 ),
             )
             for row in urgent[:2]:
+                # a shop that holds no token was refused by shelf, not by the platform
                 what = (
                     "the platform refused its token"
-                    if row.shop.name in refused
-                    else (row.token.text)
+                    if row.shop.name in refused and row.token.text != "not signed in"
+                    else row.token.text
                 )
                 lines.append(f"{row.shop.name}: {what} (enter: sign in)")
             if len(urgent) > 2:
