@@ -217,12 +217,9 @@ def test_dialog_80x24(snap_store: Store, snap_compare: Any, name: str) -> None:
     assert snap_compare(_app(snap_store), terminal_size=(80, 24), run_before=run_before)
 
 
-#: The job pane (and the failed items over it) with NO_COLOR: not yet. Its empty line
-#: (shelf_tui/ui/widgets/job_list.py, JobList.render_line) is a Segment without a style, which
-#: Textual's NO_COLOR filter cannot take: J on a home without jobs ends the console with
-#: AttributeError ('NoneType' object has no attribute 'color'). Add "jobs_pane" and
-#: "failed_items" here once that is fixed.
-NO_COLOR_CASES = ["confirm", "blocked_items", "csv_export", "csv_import_refused"]
+NO_COLOR_CASES = [
+    "confirm", "jobs_pane", "blocked_items", "failed_items", "csv_export", "csv_import_refused"
+]
 
 
 @pytest.mark.parametrize("name", NO_COLOR_CASES)

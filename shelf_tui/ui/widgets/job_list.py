@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -276,11 +278,12 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         index, part = divmod(line, LINES)
         base = self.rich_style
         if not self.rows:
+            if line != 0:
+                return Strip.blank(width, base)
             empty = Text(
-                f" {self.empty_text}" if line == 0 else "",
-                style=base + self.get_component_rich_style("job-list--empty"),
+                f" {self.empty_text}", style=base + self.get_component_rich_style("job-list--empty")
             )
-            return Strip(list(empty.render(self.app.console))).adjust_cell_length(width, base)
+            return _strip(empty, self.app.console).adjust_cell_length(width, base)
         if index >= len(self.rows):
             return Strip.blank(width, base)
         view = self.rows[index]
@@ -295,7 +298,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
             style = base + self.get_component_rich_style("job-list--cursor")
         drawn = view.first_line(width) if part == 0 else view.second_line(width)
         drawn.stylize_before(style)
-        strip = Strip(list(drawn.render(self.app.console))).adjust_cell_length(width, style)
+        strip = _strip(drawn, self.app.console).adjust_cell_length(width, style)
         self._strips[key] = (view, width, cursor, focused, strip)
         return strip
 
@@ -336,3 +339,15 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def action_jump(self, where: int) -> None:
         self._move_to(0 if where == 0 else len(self.rows) - 1)
+
+
+def _strip(text: Text, console: Console) -> Strip:
+    """`text` as one line of segments that all carry a style. Rich renders a Text without
+    spans as bare segments (its own style dropped), which NO_COLOR's filter cannot take."""
+    base = console.get_style(text.style) if text.style else Style.null()
+    return Strip(
+        [
+            Segment(seg.text, seg.style if seg.style is not None else base, seg.control)
+            for seg in text.render(console)
+        ]
+    )
