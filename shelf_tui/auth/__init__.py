@@ -4,8 +4,9 @@
         ...
 
 `connect` reads the shop from the store and its secret and tokens from the keyring, and gives
-Mercado Libre connectors a single-flight refresh that persists the new token pair (keyring)
-and its expiry (store) before using it. Keyring policy and the one-line fix: tokens.py.
+Mercado Libre connectors (and TOP connectors of a shop that holds a refresh token) a
+single-flight refresh that persists the new token pair (keyring) and its expiry (store)
+before using it. Keyring policy and the one-line fix: tokens.py.
 """
 
 from shelf_tui.auth.login import WrongSeller, sign_in_with_code, sign_in_with_tokens

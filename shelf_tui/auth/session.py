@@ -1,13 +1,17 @@
 """`connect(store, shop)`: a ready connector for a shop, and the refresh that keeps it working.
 
+Mercado Libre shops, and TOP shops that hold a refresh token (service-market apps, §1.4), get
+a refresher; Temu shops and TOP shops without a refresh token (fixed-length 商家后台 tokens)
+do not: a refused token is AuthExpired, and the seller signs in again.
+
 The refresh is single-flight at three levels (platforms.md gotcha 13, ML refresh tokens are
-single-use): inside a connector (its own lock: of twenty requests refused at once, one asks
-here), across connectors and processes of the same home (a `flock` on
-`<data>/locks/<shop>.refresh.lock`), and by reading the keyring again under that lock: if
-another connector already refreshed, its pair is adopted instead of spending a refresh token
-that is no longer valid. The new pair is written to the keyring, and its expiry to the store,
-before the connector uses it; the write is shielded from cancellation, so a Ctrl-C between the
-platform's answer and the keyring cannot lose the only valid refresh token.
+single-use, and so are the TOP sandbox's): inside a connector (its own lock: of twenty
+requests refused at once, one asks here), across connectors and processes of the same home
+(a `flock` on `<data>/locks/<shop>.refresh.lock`), and by reading the keyring again under that
+lock: if another connector already refreshed, its pair is adopted instead of spending a
+refresh token that is no longer valid. The new pair is written to the keyring, and its expiry
+to the store, before the connector uses it; the write is shielded from cancellation, so a
+Ctrl-C between the platform's answer and the keyring cannot lose the only valid refresh token.
 """
 
 from __future__ import annotations
@@ -145,14 +149,19 @@ class ShopRefresher:
             refresh_token=fresh.refresh_token or refresh_token,
             access_token=fresh.access_token,
         )
-        self.store.shops.update(
-            self.shop.name,
-            token_expires_at=fresh.expires_at,
-            refresh_failing="",
-        )
+        changes: dict[str, object] = {
+            "token_expires_at": fresh.expires_at,
+            "refresh_failing": "",
+        }
+        if fresh.refresh_expires_at is not None:  # TOP tells (re_expires_in); ML does not
+            changes["refresh_expires_at"] = fresh.refresh_expires_at
+        self.store.shops.update(self.shop.name, **changes)
         log.info("%s: token refreshed, valid until %s", self.shop.name, fresh.expires_at)
         return stale.with_tokens(
-            fresh.access_token, fresh.refresh_token or refresh_token, fresh.expires_at
+            fresh.access_token,
+            fresh.refresh_token or refresh_token,
+            fresh.expires_at,
+            fresh.refresh_expires_at,
         )
 
 
@@ -186,7 +195,7 @@ async def open_market(
         refresh_expires_at=shop.refresh_expires_at,
     )
     refresher = None
-    if shop.platform is Platform.MERCADOLIBRE:
+    if shop.platform is Platform.MERCADOLIBRE or (shop.platform.is_top and creds.refresh_token):
         refresher = ShopRefresher(store, tokens, shop, client=client, clock=clock)
     if throttle is None:
         throttle = shared(shop.name, _rate(shop, rates, rate))
@@ -213,7 +222,8 @@ async def connect(
     Raises UnknownShop, KeyringUnavailable / SignInNeeded (exit 3) before any request. The
     throttle defaults to the shop's process-wide bucket at `rate`, else `rates[shop]`
     (config.toml [rates]), else `Shop.rate`, else the platform default. Mercado Libre
-    connectors refresh a refused token single-flight and persist the new pair first.
+    connectors, and TOP connectors of a shop holding a refresh token, refresh a refused (or
+    about to expire) token single-flight and persist the new pair first.
     """
     market = await open_market(
         store,

@@ -10,10 +10,17 @@ explicitly because the default banner hides sold_out and violation_off_shelf (go
 When a query would pass a page cap (20,000 on-sale records, inventory page_no 101; gotcha 5)
 its `start_modified`/`end_modified` window is halved until every slice fits; a cap the
 gateway enforces more strictly than we assumed (41 on page_no) halves the window too.
+
+Tokens (§1.4, gotcha 8): a shop that holds a refresh token (a service-market app) refreshes
+like a Mercado Libre one: when the gateway refuses the session (26/27) and a minute before a
+known expiry, single-flight per connector, through the `refresher` auth.connect supplies
+(serialised per shop, the new pair persisted before it is used). A shop without one (a
+商家后台 app's fixed-length token) raises AuthExpired: the seller signs in again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import re
@@ -108,16 +115,47 @@ class TopMarketplace(Connector):
     inventory_max_page_no = INVENTORY_MAX_PAGE_NO
     page_size = PAGE_SIZE
 
+    #: Refresh this long before a known expiry instead of waiting for the gateway's 27.
+    refresh_margin = 60.0
+
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.gateway = self.shop.gateway or GATEWAY
         self._rules: dict[str, list[PromotionRule]] = {}
         self.currency = "CNY"
+        self.refreshes = 0
+        self._refresh_lock = asyncio.Lock()
+        self._ahead_failed = False
 
     # -- the wire ---------------------------------------------------------------------------
 
     async def call(self, method: str, params: dict[str, str], *, session: bool = True) -> Any:
-        """One signed router call; returns the `*_response` payload or raises a typed error."""
+        """One signed router call; returns the `*_response` payload or raises a typed error.
+        A refused session is refreshed once (when the shop can refresh) and the call sent
+        again: TOP refuses an expired session before it runs the call, so nothing is done
+        twice."""
+        if not session:
+            return await self._call(method, params, "")
+        await self._refresh_if_expiring()
+        token = self.creds.access_token
+        try:
+            return await self._call(method, params, token)
+        except AuthExpired:
+            if not self.can_refresh:
+                raise
+        await self.refresh(token)
+        try:
+            return await self._call(method, params, self.creds.access_token)
+        except AuthExpired as exc:
+            raise AuthExpired(
+                f"taobao: {method}: the session was refused even after a refresh "
+                f"({exc.code}); sign in again: shelf login {self.shop.name}",
+                platform="taobao",
+                code=exc.code,
+                request_id=exc.request_id,
+            ) from None
+
+    async def _call(self, method: str, params: dict[str, str], session: str) -> Any:
         sign_method = self.shop.sign_method or "md5"
         form = {
             "method": method,
@@ -128,7 +166,7 @@ class TopMarketplace(Connector):
             "sign_method": sign_method,
         }
         if session:
-            form["session"] = self.creds.access_token
+            form["session"] = session
         form.update({k: v for k, v in params.items() if v != ""})
         form["sign"] = top_sign(form, self.creds.app_secret, sign_method)
         resp = await self.wire.send(
@@ -214,6 +252,46 @@ class TopMarketplace(Connector):
         if code in (11, 12, 13):
             return Rejected(f"taobao: {method}: permission denied ({tag}: {words})", **kw)
         return Rejected(line, **kw)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    @property
+    def can_refresh(self) -> bool:
+        """Whether this connector can renew its session: a refresher and a refresh token."""
+        return self.refresher is not None and bool(self.creds.refresh_token)
+
+    async def _refresh_if_expiring(self) -> None:
+        expires = self.creds.expires_at
+        if expires is None or self._ahead_failed or not self.can_refresh:
+            return
+        left = expires.timestamp() - self.now()
+        if left > self.refresh_margin:
+            return
+        try:
+            await self.refresh(self.creds.access_token)
+        except AuthExpired:
+            if left <= 0:
+                raise
+            # The session still works for a moment: use it, and let the gateway's refusal
+            # (then one more refresh) decide. The failure is on the shop (refresh_failing).
+            self._ahead_failed = True
+
+    async def refresh(self, stale: str) -> None:
+        """Single-flight: of all the calls refused with session `stale`, one refreshes and the
+        others wait for it and use its result."""
+        async with self._refresh_lock:
+            if self.creds.access_token != stale:
+                return  # someone refreshed while we waited
+            if self.refresher is None:
+                raise AuthExpired(
+                    "taobao: the shop's session is expired and cannot be refreshed here; "
+                    f"sign in again: shelf login {self.shop.name}",
+                    platform="taobao",
+                    code="27",
+                )
+            self.creds = await self.refresher(self.creds)
+            self.refreshes += 1
+            self._ahead_failed = False
 
     # -- normalization ----------------------------------------------------------------------
 
