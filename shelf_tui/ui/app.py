@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.widgets import Input
 
 from shelf_tui import logs
 from shelf_tui.config import Config
@@ -102,6 +104,31 @@ class ShelfApp(App[int]):
         self.jobs.start()
         if self.sync_on_open and self.session.sync is not None:
             self.call_after_refresh(self._sync_on_open)
+        if self.session.config.keymap:
+            self.call_after_refresh(self._check_keymap)
+
+    def _check_keymap(self) -> None:
+        """A typo in config.toml's [keymap] would otherwise remap nothing, silently."""
+        from shelf_tui.ui.screens.help import all_bindings
+
+        known = {info.binding.id for info in all_bindings()}
+        unknown = sorted(set(self.session.config.keymap) - known)
+        if unknown:
+            names = ", ".join(repr(one_line(name)) for name in unknown[:3])
+            more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+            self.notify(
+                f"config.toml [keymap]: no binding has the id {names}{more} "
+                "(? shows each screen's ids)",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking input cursor unless animations are on: over SSH a blink is a redraw
+        every half second for as long as an input has the focus."""
+        if not self.session.config.ui.animations and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     def on_unmount(self) -> None:
         try:
@@ -126,7 +153,9 @@ class ShelfApp(App[int]):
         """The right side of every title bar: alerts, sync, read-only."""
         parts = []
         if self.alert_count:
-            parts.append(f"{fmt.count(self.alert_count)} alerts (a)")
+            key = self._key_for("app.alerts")
+            hint = f" ({key})" if key else ""
+            parts.append(f"{fmt.count(self.alert_count)} alerts{hint}")
         parts.extend(self.accounts.status())
         if jobs := self.jobs.status():
             parts.append(jobs)
@@ -142,6 +171,18 @@ class ShelfApp(App[int]):
         if self.session.read_only:
             parts.append("read-only")
         return " · ".join(parts)
+
+    def _key_for(self, binding_id: str) -> str:
+        """The key that runs `binding_id` on the current screen as mapped now, or "" when
+        the screen uses its keys for something else (on the shops screen `a` adds a shop)."""
+        try:
+            active = self.screen.active_bindings
+        except Exception:  # no screen yet
+            return ""
+        for key, found in active.items():
+            if found.binding.id == binding_id:
+                return self.get_key_display(replace(found.binding, key=key, key_display=None))
+        return ""
 
     def _retitle(self) -> None:
         retitle = getattr(self.screen, "retitle", None)
@@ -215,7 +256,9 @@ class ShelfApp(App[int]):
         """Sync every shop in the background; the UI keeps answering keys meanwhile."""
         service = self.session.sync
         if service is None:
-            self.notify("No shops to sync: add one with `shelf shop add`.", markup=False)
+            self.notify(
+                "No shops to sync: ctrl+s adds one (or `shelf shop add`).", markup=False
+            )
             return
         if self.syncing is not None:
             self.notify("A sync is already running.", markup=False)
@@ -223,7 +266,8 @@ class ShelfApp(App[int]):
         shops = list(service.shops())
         if not shops:
             self.notify(
-                "No shops yet: add one with `shelf shop add`, or try `shelf demo`.", markup=False
+                "No shops yet: ctrl+s adds one (or `shelf shop add`), or try `shelf demo`.",
+                markup=False,
             )
             return
         self.syncing = (0, len(shops))

@@ -75,6 +75,8 @@ def add_shop(env: dict[str, str], sb: Sandbox) -> None:
         spec["oauth"],
         "--app-key",
         spec["app_key"],
+        "--redirect-uri",
+        "https://seller.example/callback",
         stdin=spec["app_secret"] + "\n",
     )
     shelf(

@@ -70,5 +70,5 @@ async def test_r_without_a_sync_service_says_what_to_do(
         await pilot.press("r")
         await pilot.pause()
         assert [n.message for n in app._notifications] == [
-            "No shops to sync: add one with `shelf shop add`."
+            "No shops to sync: ctrl+s adds one (or `shelf shop add`)."
         ]

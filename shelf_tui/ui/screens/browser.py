@@ -21,8 +21,14 @@ from shelf_tui.ui.widgets.title_bar import TitleBar
 
 
 class BrowserScreen(ItemActionsScreen):
+    # The table has the keys from the first frame: keys typed while the rows load must not
+    # land in the filter bar (the first focusable widget).
+    AUTO_FOCUS = "#items"
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="items.filter", key_display="/"),
+        # priority: run when `/` is read, so the keys after it in the same burst already go to
+        # the filter (a focused input still types its own `/`: Textual leaves it the key).
+        Binding("slash", "filter", "Filter", id="items.filter", key_display="/", priority=True),
         Binding("f", "quick_filter", "Quick filters", id="items.quick_filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="items.clear_filter"),
         Binding("L", "list_items", "List", id="items.list"),
@@ -55,6 +61,7 @@ class BrowserScreen(ItemActionsScreen):
         return self.query_one("#filter", FilterBar)
 
     def on_mount(self) -> None:
+        self.filter_bar.leave_to = self.table
         self.table.focus()
 
     def on_screen_resume(self) -> None:
@@ -81,11 +88,11 @@ class BrowserScreen(ItemActionsScreen):
     @on(FilterBar.Applied)
     def _applied(self, event: FilterBar.Applied) -> None:
         self.table.set_filter(event.where)
-        self.table.focus()
+        self.set_focus(self.table)  # at once: keys typed after enter (`*`, `D`) go to the table
 
     @on(FilterBar.Cancelled)
     def _cancelled(self, event: FilterBar.Cancelled) -> None:
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_filter(self) -> None:
         self.filter_bar.open()

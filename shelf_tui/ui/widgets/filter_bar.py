@@ -11,12 +11,13 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import Suggester
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from shelf_tui.domain import Platform, Reason, Status
@@ -67,6 +68,38 @@ class FilterSuggester(Suggester):
         return None
 
 
+class FilterInput(Input):
+    """The bar's input, keeping a burst of keys in order across enter.
+
+    Textual forwards each key to the widget focused when the key is read, and runs a binding
+    only once the key has bubbled back up; so of `/status:active⏎*` arriving in one read (a
+    laggy SSH link, a paste), the `*` used to be typed into the filter before enter applied
+    it. Enter applies here, at once, and hands the focus back; keys that reach the input after
+    it lost the focus go on, in order, to the widget focused now."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste):
+            target = self.app.focused
+            if target is not self and target is not None:
+                again = (
+                    events.Key(event.key, event.character)
+                    if isinstance(event, events.Key)
+                    else events.Paste(event.text)
+                )
+                target._forward_event(again)
+                event.stop()
+                event.prevent_default()
+                return
+            if isinstance(event, events.Key) and event.key == "enter":
+                bar = next((a for a in self.ancestors if isinstance(a, FilterBar)), None)
+                if bar is not None:
+                    event.stop()
+                    event.prevent_default()
+                    bar.submit(self.value)
+                    return
+        await super().on_event(event)
+
+
 class FilterBar(Vertical):
     """Prompt, input and (when there is one) the error line."""
 
@@ -106,11 +139,13 @@ class FilterBar(Vertical):
         self._shops = shops
         self.applied = ""
         self.error = ""
+        #: Where the focus goes, at once, when enter applies the filter (the browser's table).
+        self.leave_to: Widget | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static(Text("/ "), id="filter-prompt")
-            yield Input(
+            yield FilterInput(
                 placeholder=HINT,
                 suggester=FilterSuggester(self._shops),
                 id="filter-input",
@@ -127,7 +162,9 @@ class FilterBar(Vertical):
         keeps it to edit."""
         if text is not None:
             self.input.value = text
-        self.input.focus()
+        # At once, not after the keys already queued: over SSH `/status:active` arrives in one
+        # burst, and a deferred focus let `a` open the alerts, `s` sort, `i` import a CSV.
+        self.screen.set_focus(self.input)
         self.input.select_all()
 
     def apply(self, text: str) -> bool:
@@ -150,10 +187,16 @@ class FilterBar(Vertical):
         )
         self.set_class(bool(message), "-error")
 
+    def submit(self, text: str) -> None:
+        """Enter in the bar: apply, and on success hand the focus back at once, so the keys
+        typed after enter reach the table, not the filter."""
+        if self.apply(text) and self.leave_to is not None and self.leave_to.is_attached:
+            self.screen.set_focus(self.leave_to)
+
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.apply(event.value)
+        self.submit(event.value)
 
     def action_clear(self) -> None:
         if not self.input.value and not self.applied:
