@@ -1,14 +1,18 @@
 """What the seller needs to know about a shop's token, and which shops need a sign-in soon.
 
-Mercado Libre access tokens last hours and are refreshed automatically (auth.session), so
-only a failing refresh or an expiring refresh token matters there. TOP and Temu tokens cannot
-be refreshed by shelf (platforms.md §1.4: only service-market apps refresh; §3.4: Temu has no
-refresh API), so they are flagged WARN_DAYS ahead: the seller signs in again on their own time
-instead of finding a job paused on a weekend.
+A token shelf renews on its own is not the seller's concern until renewing stops working:
+Mercado Libre access tokens last hours and are refreshed automatically (auth.session), and so
+are the tokens of a TOP shop that holds a refresh token (a service-market app, platforms.md
+§1.4; tb-main's sandbox token lasts 24 h and is refreshed). For those only a failing refresh
+or a refresh token about to run out matters. Tokens shelf cannot renew (Temu, §3.4; TOP
+商家后台 apps' fixed-length tokens, gotcha 8; a TOP shop whose refresh token ran out) are
+flagged WARN_DAYS ahead: the seller signs in again on their own time instead of finding a job
+paused on a weekend.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,10 +26,12 @@ Level = Literal["ok", "warn", "bad", "unknown"]
 
 @dataclass(frozen=True, slots=True)
 class TokenView:
-    """A token state in a few words, and how loudly to show it."""
+    """A token state in a few words, and how loudly to show it. `refreshes`: shelf renews
+    this token on its own (the shops screen says so)."""
 
     text: str
     level: Level
+    refreshes: bool = False
 
     @property
     def needs_attention(self) -> bool:
@@ -44,16 +50,34 @@ def span(seconds: float) -> str:
     return f"{max(1, rest // 60)}m"
 
 
+def self_refreshing(shop: Shop, refreshable: bool | None = None) -> bool:
+    """Whether shelf renews `shop`'s access token on its own. `refreshable`: whether the
+    keyring holds a refresh token for it (None: not looked up). Mercado Libre: always (its
+    connector refreshes; a refused refresh shows as failing). TOP: when it holds a refresh
+    token; not looked up, when its sign-in reported a refresh token that outlives the access
+    token. Temu: never."""
+    if shop.platform is Platform.MERCADOLIBRE:
+        return True
+    if not shop.platform.is_top:
+        return False
+    if refreshable is not None:
+        return refreshable
+    until, expires = shop.refresh_expires_at, shop.token_expires_at
+    return until is not None and (expires is None or until > expires)
+
+
 def token_view(
     shop: Shop,
     now: float,
     *,
     signed_in: bool | None = None,
     failing: str = "",
+    refreshable: bool | None = None,
     warn_days: int = WARN_DAYS,
 ) -> TokenView:
     """The state of `shop`'s token at `now` (epoch s). `signed_in`: whether the keyring holds
-    a token (None: not looked up); `failing`: the last refresh failure (store meta)."""
+    a token (None: not looked up); `failing`: the last refresh failure (store meta);
+    `refreshable`: whether the keyring holds a refresh token (None: not looked up)."""
     if signed_in is False:
         return TokenView("not signed in", "bad")
     if failing:
@@ -66,10 +90,25 @@ def token_view(
             if left <= 0:
                 return TokenView("expired", "bad")
             if left < warn_days * 86400:
-                return TokenView(f"sign in within {span(left)}", "warn")
+                return TokenView(f"sign in within {span(left)}", "warn", True)
         if expires is None and not signed_in:
             return TokenView("never signed in" if not shop.seller_id else "unknown", "unknown")
-        return TokenView("auto-refresh", "ok")
+        return TokenView("auto-refresh", "ok", True)
+    refresh_until = shop.refresh_expires_at
+    if self_refreshing(shop, refreshable) and (
+        refresh_until is None or refresh_until.timestamp() > now
+    ):
+        # Refreshed on use until the refresh token runs out; then the access token (issued
+        # by the last refresh) still works until its own expiry: the later of the two.
+        if refresh_until is None:
+            return TokenView("auto-refresh", "ok", True)
+        deadline = refresh_until.timestamp()
+        if expires is not None:
+            deadline = max(deadline, expires.timestamp())
+        left = deadline - now
+        if left < warn_days * 86400:
+            return TokenView(f"sign in within {span(left)}", "warn", True)
+        return TokenView("auto-refresh", "ok", True)
     if expires is None:
         if signed_in:
             return TokenView("signed in", "ok")
@@ -83,14 +122,26 @@ def token_view(
 
 
 def attention(
-    shops: list[tuple[Shop, str]], now: float, *, warn_days: int = WARN_DAYS
+    shops: list[tuple[Shop, str]],
+    now: float,
+    *,
+    has_refresh: Callable[[Shop], bool | None] | None = None,
+    warn_days: int = WARN_DAYS,
 ) -> list[tuple[str, TokenView]]:
     """(shop name, state) of every shop whose token expired, fails or expires soon, soonest
-    first; `shops` pairs each shop with its refresh failure text. Shops never signed in are
-    not nagged about."""
+    first; `shops` pairs each shop with its refresh failure text. `has_refresh(shop)`: does
+    the keyring hold a refresh token for it (None: cannot tell); asked only about a TOP shop
+    that would be flagged otherwise, so a refreshable token is not. Shops never signed in
+    are not nagged about."""
     flagged = []
     for shop, failing in shops:
         view = token_view(shop, now, failing=failing, warn_days=warn_days)
+        if view.needs_attention and not failing and has_refresh and shop.platform.is_top:
+            refreshable = has_refresh(shop)
+            if refreshable is not None:
+                view = token_view(
+                    shop, now, failing=failing, refreshable=refreshable, warn_days=warn_days
+                )
         if view.needs_attention:
             expires = shop.token_expires_at.timestamp() if shop.token_expires_at else 0.0
             flagged.append((0 if view.level == "bad" else 1, expires, shop.name, view))

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from shelf_tui.auth.expiry import self_refreshing
 from shelf_tui.auth.login import sign_in_with_code, sign_in_with_tokens
 from shelf_tui.auth.oauth import authorize_url
 from shelf_tui.auth.tokens import TokenStore
@@ -193,8 +194,12 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def summary(shop: Shop, info: SellerInfo, now: float) -> list[str]:
-    """Who signed in, with which scopes, until when: the lines shown after a sign-in."""
+def summary(
+    shop: Shop, info: SellerInfo, now: float, *, refreshable: bool | None = None
+) -> list[str]:
+    """Who signed in, with which scopes, until when: the lines shown after a sign-in.
+    `refreshable`: whether a refresh token was stored (None: judged from the shop's record,
+    see expiry.self_refreshing)."""
     who = printable(info.nick or info.seller_id or "the seller")
     seller = f" (seller {printable(info.seller_id)})" if info.seller_id and info.nick else ""
     out = [f"Signed in to {shop.name} as {who}{seller}."]
@@ -205,7 +210,9 @@ def summary(shop: Shop, info: SellerInfo, now: float) -> list[str]:
         out.append("Scopes: not reported by the platform")
     if info.expires_at is None:
         out.append("Token expiry: not reported by the platform")
-    elif shop.platform is Platform.MERCADOLIBRE:
+    elif shop.platform is Platform.MERCADOLIBRE or (
+        shop.platform.is_top and self_refreshing(shop, refreshable)
+    ):
         out.append(f"Token valid until {_when(info.expires_at)}; shelf refreshes it automatically.")
     else:
         left = info.expires_at.timestamp() - now

@@ -28,6 +28,7 @@ from shelf_tui.errors import EXIT_SIGN_IN
 from shelf_tui.ui.text import one_line
 
 if TYPE_CHECKING:
+    from shelf_tui.domain import Shop
     from shelf_tui.store import Job
     from shelf_tui.ui.session import Session
 
@@ -56,6 +57,14 @@ class Accounts:
             self._tokens = tokens if isinstance(tokens, TokenStore) else TokenStore()
         return self._tokens
 
+    def has_refresh(self, shop: Shop) -> bool | None:
+        """Whether the keyring holds a refresh token for `shop` (so shelf renews its token on
+        its own); None when the keyring cannot tell. Blocking: worker threads only."""
+        try:
+            return bool(self.token_store().get(shop.name, "refresh_token"))
+        except KeyringUnavailable:
+            return None
+
     def epoch(self) -> float:
         """The console's clock in epoch seconds (token expiry is computed against it)."""
         return self.session.clock().timestamp()
@@ -73,7 +82,7 @@ class Accounts:
 
         def read() -> None:
             rows = [(s, store.shops.meta(s.name, "refresh_failing")) for s in store.shops.all()]
-            flagged = attention(rows, now)
+            flagged = attention(rows, now, has_refresh=self.has_refresh)
             self.app.call_from_thread(self._set_flagged, flagged)
 
         self.app.run_worker(

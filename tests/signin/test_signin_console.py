@@ -106,7 +106,10 @@ async def test_a_new_shop_is_added_and_signed_in_with_the_keyboard_alone(
         await settle(pilot)
         assert isinstance(app.screen, ShopsScreen)
         row = screen_text(app)
-        assert "my-shop" in row and "沙箱小店" in row and "expires in 1d" in row
+        # a 24 h TOP token with a refresh token: shelf renews it, nothing to flag
+        assert "my-shop" in row and "沙箱小店" in row and "auto-refresh" in row
+        assert "Token: auto-refresh (access token until " in row
+        assert "shelf\n refreshes it" in row and "need sign-in" not in row  # wrapped at 80
 
 
 async def test_sign_in_by_pasting_the_redirect_url(
@@ -361,3 +364,40 @@ async def test_a_sync_of_a_shop_never_signed_in_says_so_not_that_the_platform_re
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen) and app.screen.shop_name == "tb-main"
+
+
+async def test_the_banner_flags_a_top_token_shelf_cannot_refresh_and_not_one_it_can(
+    store: Store, memory_keyring: Any, console: Callable[..., ShelfApp]
+) -> None:
+    """Both shops signed in by OAuth against the sandbox, their tokens capped at two days:
+    tb-main (service-market app) holds a refresh token and is renewed by shelf, so it is
+    not flagged; tm-flagship (商家后台 app, fixed-length token) is, days ahead."""
+    from shelf_tui.auth import sign_in_with_code
+    from shelf_tui.sandbox import Clock
+
+    with Sandbox(items=4, seed=5, clock=Clock(start=FIXED_DT.timestamp())) as sb:
+        sb.set_faults("token_ttl=2d")
+        tokens = TokenStore(memory_keyring)
+        for name in ("tb-main", "tm-flagship"):
+            add_sandbox_shop(store, sb, memory_keyring, name)
+            code = sb.issue_code(name, REDIRECT)
+            await sign_in_with_code(store, name, code, tokens=tokens, clock=sb.clock.now)
+        assert tokens.get("tb-main", "refresh_token")
+        assert not tokens.get("tm-flagship", "refresh_token")
+        app = console()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            title = screen_text(app).splitlines()[0]
+            assert "tm-flagship: token expires in 2d (^s)" in title
+            assert "tb-main" not in title and "shops need sign-in" not in title
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "tm-flagship: expires in 2d (enter: sign in)" in text
+            assert "tb-main:" not in text
+            table = app.screen.query_one("#shops-table")
+            cells = {
+                str(table.get_row_at(i)[0]).strip(): str(table.get_row_at(i)[4])
+                for i in range(table.row_count)
+            }
+            assert cells == {"tb-main": "auto-refresh", "tm-flagship": "expires in 2d"}

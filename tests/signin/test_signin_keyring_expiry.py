@@ -252,3 +252,38 @@ async def test_a_keyring_waiting_on_an_unlock_prompt_never_freezes_a_key(store: 
         backend.gate.set()
         keyring.set_keyring(previous)
     assert not backend.timed_out
+
+
+async def test_shelf_demo_opens_without_a_token_warning(tmp_path: Any) -> None:
+    """`shelf demo` signs tb-main in with the sandbox's 24 h service-market token and a
+    refresh token: shelf renews it, so the console no longer opens on "expires in 23h"."""
+    import time
+
+    from shelf_tui import paths as paths_mod
+    from shelf_tui.cli.console import astart_demo
+
+    demo = await astart_demo(paths_mod.resolve(tmp_path / "home"), items=3)
+    try:
+        tb = demo.store.shops.get("tb-main")
+        assert tb.token_expires_at is not None
+        assert tb.token_expires_at.timestamp() - time.time() <= 86_400  # the 24 h token
+        assert demo.tokens.get("tb-main", "refresh_token")
+        app = make_app(
+            demo.store, sync=StoreSync(demo.store, tokens=demo.tokens), sync_on_open=False
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.accounts.flagged == []
+            title = screen_text(app).splitlines()[0]
+            assert "sign-in" not in title and "expires" not in title
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            table = app.screen.query_one("#shops-table", DataTable)
+            cells = {
+                str(table.get_row_at(i)[0]).strip(): str(table.get_row_at(i)[4])
+                for i in range(table.row_count)
+            }
+            assert cells["tb-main"] == cells["ml-mx"] == "auto-refresh"
+            assert cells["temu-us"].startswith("valid until ")  # ~3 months, not refreshable
+    finally:
+        demo.close()

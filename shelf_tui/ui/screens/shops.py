@@ -1,7 +1,9 @@
 """Shops (`ctrl+s`): every shop with its platform, site or region, seller, token state and
 last sync; add a shop, sign one in, remove one. The token column reads without colour:
-"valid until …", "expires in 3d 4h" (TOP and Temu tokens cannot be refreshed, so they are
-flagged a week ahead), "expired", "refresh failing", "not signed in", "auto-refresh" (ML).
+"valid until …", "expires in 3d 4h" (tokens shelf cannot refresh, Temu's and those of a TOP
+shop without a refresh token, are flagged a week ahead), "expired", "refresh failing", "not
+signed in", "auto-refresh" (ML, and TOP shops holding a refresh token), "sign in within 2d"
+(the refresh token itself runs out).
 
 Rows are read on a worker thread (the keyring says which shops hold a token); with no usable
 keyring the screen still lists the shops and says why signing in is off.
@@ -114,12 +116,15 @@ class ShopsScreen(Screen[None]):
         for shop in store.shops.all():
             failing = store.shops.meta(shop.name, "refresh_failing")
             signed: bool | None = None
+            refreshable: bool | None = None
             if tokens is not None:
                 try:
                     signed = bool(tokens.get(shop.name, "access_token"))
+                    if signed and shop.platform.is_top:
+                        refreshable = bool(tokens.get(shop.name, "refresh_token"))
                 except KeyringUnavailable as exc:
                     problem = str(exc)
-            view = token_view(shop, now, signed_in=signed, failing=failing)
+            view = token_view(shop, now, signed_in=signed, failing=failing, refreshable=refreshable)
             rows.append(ShopRow(shop, view, failing, counts.get(shop.name, 0)))
         self.app.call_from_thread(self._show, Listing(rows, problem))
 
@@ -352,14 +357,14 @@ def describe(row: ShopRow, now: int) -> list[str]:
     seller_id = f" ({shop.seller_id})" if shop.seller_id else ""
     place = shop.site or shop.region
     head = f"{shop.name} · {shop.platform.label}" + (f" {place}" if place else "")
-    if shop.platform is Platform.MERCADOLIBRE:
+    if row.token.refreshes or shop.platform is Platform.MERCADOLIBRE:
         refresh = "shelf refreshes it"
     else:
         refresh = "cannot be refreshed: sign in again before then"
     token = row.token.text
     if shop.token_expires_at is not None:
         until = f"{shop.token_expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-        if shop.platform is Platform.MERCADOLIBRE:
+        if row.token.refreshes or shop.platform is Platform.MERCADOLIBRE:
             token = f"{token} (access token until {until})"
         elif token.startswith("valid"):
             token = f"valid until {until}"
