@@ -26,6 +26,21 @@ from shelf_tui.store import ShopExists, Store
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ML_SITES = tuple(AUTH_HOSTS)
 TEMU_REGIONS = ("us", "eu", "global")
+#: Platforms whose OAuth sign-in cannot work without the app's registered redirect URI: ML's
+#: token exchange must send one equal to it (platforms.md §2.1), TOP's authorize and token
+#: calls send it and its domain must match the registered one (§1.4). Temu has none (§3.4).
+REDIRECT_REQUIRED = {
+    "taobao": "Taobao/Tmall",
+    "tmall": "Taobao/Tmall",
+    "mercadolibre": "Mercado Libre",
+}
+
+
+def redirect_problem(platform: str, value: str) -> str:
+    """Why `value` will not do as `platform`'s redirect URI, or ''."""
+    if not value and platform in REDIRECT_REQUIRED:
+        return f"required for {REDIRECT_REQUIRED[platform]} (as registered for the app)"
+    return url_problem(value, required=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +114,16 @@ def check(draft: ShopDraft, existing: set[str] | frozenset[str] = frozenset()) -
     if not draft.app_secret:
         problems["app_secret"] = "required (it goes to the OS keyring only)"  # noqa: S105
     # Endpoints may be left empty: the platform's own (what the form prefills) is used then.
-    for name in ("gateway", "oauth", "redirect_uri"):
+    for name in ("gateway", "oauth"):
         if name == "oauth" and draft.platform == "temu":
             continue  # Temu has no OAuth host: the field is off
         problem = url_problem(getattr(draft, name), required=False)
         if problem:
             problems[name] = problem
+    # The redirect URI cannot be guessed: it is the one registered for the seller's app.
+    problem = redirect_problem(draft.platform, draft.redirect_uri)
+    if problem:
+        problems["redirect_uri"] = problem
     return problems
 
 

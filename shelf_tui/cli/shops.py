@@ -50,7 +50,11 @@ def register(command: CommandFactory) -> None:
     a.add_argument("--region", metavar="R", help="Temu region: us, eu or global")
     a.add_argument("--gateway", metavar="URL", help="TOP/Temu router URL or the ML API base")
     a.add_argument("--oauth", metavar="URL", help="OAuth base URL (TOP, ML)")
-    a.add_argument("--redirect-uri", metavar="URL", help="the app's registered redirect URI")
+    a.add_argument(
+        "--redirect-uri",
+        metavar="URL",
+        help="the app's registered redirect URI (required for Taobao/Tmall and Mercado Libre)",
+    )
     a.add_argument("--app-key", required=True, metavar="K", help="app key / client id")
     a.add_argument("--sign-method", choices=SIGN_METHODS, default=None, help="TOP signature (md5)")
     a.add_argument(
@@ -99,6 +103,7 @@ def _url(option: str, value: str | None) -> str:
 
 
 def _validate(args: argparse.Namespace) -> dict[str, Any]:
+    from shelf_tui.auth.registry import REDIRECT_REQUIRED
     from shelf_tui.marketplaces.mercadolibre import AUTH_HOSTS
 
     if not _NAME.match(args.name):
@@ -132,12 +137,20 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--app-key must not be empty")
     if args.rate is not None and args.rate <= 0:
         raise UsageError("--rate must be a positive number of requests per second")
+    gateway = _url("--gateway", args.gateway)
+    oauth = _url("--oauth", args.oauth)
+    redirect_uri = _url("--redirect-uri", args.redirect_uri)
+    if not redirect_uri and platform in REDIRECT_REQUIRED:
+        raise UsageError(
+            f"--redirect-uri URL: {REDIRECT_REQUIRED[platform]} shops need the redirect URI "
+            "registered for the app (the sign-in sends it and the platform checks it)"
+        )
     return {
         "site": site,
         "region": region,
-        "gateway": _url("--gateway", args.gateway),
-        "oauth": _url("--oauth", args.oauth),
-        "redirect_uri": _url("--redirect-uri", args.redirect_uri),
+        "gateway": gateway,
+        "oauth": oauth,
+        "redirect_uri": redirect_uri,
         "app_key": args.app_key.strip(),
         "sign_method": args.sign_method or "md5",
         "rate": args.rate,
@@ -191,20 +204,20 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
-def token_state(shop: Shop, signed_in: bool | None, now: float, failing: str = "") -> str:
-    """What the seller needs to know about a shop's token, in a few words."""
-    if signed_in is False:
-        return "not signed in"
-    if failing:
-        return "refresh failing"
-    if shop.token_expires_at is None:
-        return "signed in" if signed_in else "unknown"
-    left = shop.token_expires_at.timestamp() - now
-    if left <= 0:
-        return "expired"
-    if left < 86400:
-        return f"expires in {int(left // 3600)}h"
-    return f"valid until {shop.token_expires_at:%Y-%m-%d}"
+def token_state(
+    shop: Shop,
+    signed_in: bool | None,
+    now: float,
+    failing: str = "",
+    refreshable: bool | None = None,
+) -> str:
+    """What the seller needs to know about a shop's token, in a few words: the words of the
+    console's shops screen (auth/expiry.py), e.g. "auto-refresh" for a token shelf renews
+    itself, "expires in 3d 4h" for one it cannot."""
+    from shelf_tui.auth.expiry import token_view
+
+    view = token_view(shop, now, signed_in=signed_in, failing=failing, refreshable=refreshable)
+    return view.text
 
 
 def cmd_shop_list(ctx: Context, args: argparse.Namespace) -> int:
@@ -223,9 +236,13 @@ def cmd_shop_list(ctx: Context, args: argparse.Namespace) -> int:
     rows = []
     for shop in shops:
         signed = None if tokens is None else bool(tokens.get(shop.name, "access_token"))
-        rows.append((shop, signed, store.shops.meta(shop.name, "refresh_failing")))
+        refreshable = None
+        if tokens is not None and signed and shop.platform.is_top:
+            refreshable = bool(tokens.get(shop.name, "refresh_token"))
+        failing = store.shops.meta(shop.name, "refresh_failing")
+        rows.append((shop, signed, token_state(shop, signed, now, failing, refreshable)))
     if args.json:
-        for shop, signed, failing in rows:
+        for shop, signed, state in rows:
             print(
                 json.dumps(
                     {
@@ -240,7 +257,7 @@ def cmd_shop_list(ctx: Context, args: argparse.Namespace) -> int:
                         "seller_nick": shop.seller_nick,
                         "scopes": [s for s in shop.scopes.split(",") if s],
                         "signed_in": signed,
-                        "token": token_state(shop, signed, now, failing),
+                        "token": state,
                         "token_expires_at": _iso(shop.token_expires_at),
                         "last_sync_at": _iso(shop.last_sync_at),
                         "items": counts.get(shop.name, 0),
@@ -253,14 +270,14 @@ def cmd_shop_list(ctx: Context, args: argparse.Namespace) -> int:
         print("no shops yet: shelf shop add NAME --platform ... --app-key ...", file=sys.stderr)
         return EXIT_OK
     table = [("NAME", "PLATFORM", "SITE", "SELLER", "TOKEN", "LAST SYNC", "ITEMS")]
-    for shop, signed, failing in rows:
+    for shop, _, state in rows:
         table.append(
             (
                 shop.name,
                 shop.platform.value,
                 shop.site or shop.region or "-",
                 _printable(shop.seller_nick or shop.seller_id or "-")[:24],
-                token_state(shop, signed, now, failing),
+                state,
                 _when(shop.last_sync_at) or "never",
                 f"{counts.get(shop.name, 0):,}",
             )
@@ -358,7 +375,9 @@ def interactive_login(ctx: Context, args: argparse.Namespace) -> int:
         if listener is not None:
             listener.stop()
     info = asyncio.run(signin.complete(store, flow, text, tokens=tokens))
-    for line in signin.summary(store.shops.get(shop.name), info, time.time()):
+    refreshable = bool(tokens.get(shop.name, "refresh_token")) if shop.platform.is_top else None
+    summary = signin.summary(store.shops.get(shop.name), info, time.time(), refreshable=refreshable)
+    for line in summary:
         print(line)
     return EXIT_OK
 

@@ -119,10 +119,46 @@ def test_login_reads_the_redirect_url_from_stdin(cli_env: dict[str, str], live_s
         data = path.read_bytes()
         assert one_time.encode() not in data and secret.encode() not in data, path
     assert one_time not in out + err
-    assert "Token valid until" in out
+    # tb-main is a service-market app: its 24 h token came with a refresh token
+    assert "Token valid until" in out and "shelf refreshes it automatically" in out
     shop = shop_json(cli_env, "tb-main")
     assert shop["seller_nick"] == "沙箱小店" and shop["signed_in"] is True
-    assert shop["token_expires_at"]
+    assert shop["token_expires_at"] and shop["token"] == "auto-refresh"
+
+
+def test_a_top_token_without_a_refresh_token_says_sign_in_again_before_it_expires(
+    cli_env: dict[str, str], live_sb: Sandbox
+) -> None:
+    """tm-flagship is a 商家后台 app: a fixed-length token, no refresh token (§1.4)."""
+    add(cli_env, live_sb, "tm-flagship")
+    login = Login(cli_env, "tm-flagship")
+    code, out, err = login.answer(approve(login.url))
+    assert code == 0, err
+    assert "shelf cannot refresh it: sign in again before then." in out
+    shop = shop_json(cli_env, "tm-flagship")
+    assert shop["token"].startswith("valid until ")
+
+
+@pytest.mark.parametrize("platform", ["mercadolibre", "taobao", "tmall"])
+def test_shop_add_without_a_redirect_uri_is_refused_naming_the_flag(
+    cli_env: dict[str, str], platform: str
+) -> None:
+    """ML's token exchange must send the registered redirect URI (§2.1); TOP's sign-in
+    carries it too (§1.4): refused before anything is written, exit 2."""
+    args = ["shop", "add", "x", "--platform", platform, "--app-key", "k"]
+    if platform == "mercadolibre":
+        args += ["--site", "MLM"]
+    done = shelf(cli_env, *args, input="secret\n")
+    assert done.returncode == 2 and done.stdout == ""
+    words = "Mercado Libre" if platform == "mercadolibre" else "Taobao/Tmall"
+    assert done.stderr.strip() == (
+        f"shelf: --redirect-uri URL: {words} shops need the redirect URI registered for the "
+        "app (the sign-in sends it and the platform checks it)"
+    )
+    assert shelf(cli_env, "shop", "list", "--json").stdout == ""
+    done = shelf(cli_env, *args, "--redirect-uri", REDIRECT, input="secret\n")
+    assert done.returncode == 0, done.stderr
+    assert shop_json(cli_env, "x")["platform"] == platform
 
 
 def test_login_takes_a_bare_code_on_stdin(cli_env: dict[str, str], live_sb: Sandbox) -> None:
@@ -165,7 +201,7 @@ def test_an_unknown_shop_is_exit_2(cli_env: dict[str, str]) -> None:
 
 
 def test_nothing_on_stdin_is_exit_2(cli_env: dict[str, str], live_sb: Sandbox) -> None:
-    add(cli_env, live_sb, "tb-main", redirect=None)
+    add(cli_env, live_sb, "tb-main")
     done = shelf(cli_env, "login", "tb-main", input="")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (

@@ -34,6 +34,7 @@ GOOD = ShopDraft(
     app_secret="s3cret",
     gateway="https://eco.taobao.com/router/rest",
     oauth="https://oauth.taobao.com",
+    redirect_uri="https://shelf.example/cb",
 )
 
 
@@ -53,6 +54,15 @@ GOOD = ShopDraft(
         ({"platform": "temu", "place": "asia", "oauth": ""}, {"place": "one of us eu global"}),
         ({"platform": "temu", "place": "EU", "oauth": ""}, {}),
         ({"platform": "ebay"}, {"platform": "taobao, tmall, mercadolibre or temu"}),
+        # the app's registered redirect URI: ML's token exchange must send it (§2.1), TOP's
+        # authorize and token calls carry it (§1.4); Temu has none
+        (
+            {"platform": "mercadolibre", "place": "MLM", "redirect_uri": ""},
+            {"redirect_uri": "required for Mercado Libre (as registered for the app)"},
+        ),
+        ({"redirect_uri": ""}, {"redirect_uri": "required for Taobao/Tmall"}),
+        ({"platform": "tmall", "redirect_uri": ""}, {"redirect_uri": "required for Taobao/Tmall"}),
+        ({"platform": "temu", "place": "us", "oauth": "", "redirect_uri": ""}, {}),
     ],
 )
 def test_every_field_is_checked(changes: dict[str, str], problems: dict[str, str]) -> None:
@@ -142,6 +152,50 @@ def _shop(platform: Platform, expires_in: float | None, **kw: Any) -> Shop:
         ),
         (_shop(Platform.TAOBAO, None), {"signed_in": True}, "signed in", "ok"),
         (Shop("s", Platform.TAOBAO), {}, "never signed in", "unknown"),
+        # a TOP token shelf refreshes (the keyring holds a refresh token) is not flagged...
+        (_shop(Platform.TAOBAO, 23 * 3600), {"refreshable": True}, "auto-refresh", "ok"),
+        (_shop(Platform.TMALL, -3600), {"refreshable": True}, "auto-refresh", "ok"),
+        (
+            _shop(Platform.TAOBAO, 23 * 3600, refresh_expires_at=FIXED_DT + timedelta(days=30)),
+            {"refreshable": True},
+            "auto-refresh",
+            "ok",
+        ),
+        # ...nor when the store says its sign-in gave a refresh token outliving it
+        (
+            _shop(Platform.TAOBAO, 23 * 3600, refresh_expires_at=FIXED_DT + timedelta(days=30)),
+            {},
+            "auto-refresh",
+            "ok",
+        ),
+        # ...until its refresh token runs out: then the later of the two is the deadline
+        (
+            _shop(Platform.TAOBAO, 23 * 3600, refresh_expires_at=FIXED_DT + timedelta(days=2)),
+            {"refreshable": True},
+            "sign in within 2d",
+            "warn",
+        ),
+        (
+            _shop(Platform.TAOBAO, 3 * 86400, refresh_expires_at=FIXED_DT - timedelta(days=1)),
+            {"refreshable": True},
+            "expires in 3d",
+            "warn",
+        ),
+        (
+            _shop(Platform.TAOBAO, 23 * 3600),
+            {"refreshable": True, "failing": "unauthorized_client"},
+            "refresh failing",
+            "bad",
+        ),
+        # no refresh token: flagged as ever, whatever the store remembers
+        (
+            _shop(Platform.TAOBAO, 23 * 3600, refresh_expires_at=FIXED_DT + timedelta(days=30)),
+            {"refreshable": False},
+            "expires in 23h",
+            "warn",
+        ),
+        (_shop(Platform.TAOBAO, 23 * 3600), {}, "expires in 23h", "warn"),
+        (_shop(Platform.TEMU, 5 * 3600), {"refreshable": True}, "expires in 5h", "warn"),
     ],
 )
 def test_token_states_read_without_colour(
@@ -149,6 +203,33 @@ def test_token_states_read_without_colour(
 ) -> None:
     view = token_view(shop, FIXED_NOW, **kwargs)
     assert (view.text, view.level) == (text, level)
+
+
+def test_the_banner_asks_the_keyring_only_about_top_shops_it_would_flag() -> None:
+    """A TOP shop holding a refresh token is not nagged about; one without is, and so is
+    Temu's; the keyring is asked about flagged TOP shops only (an unlock prompt may wait)."""
+    day = FIXED_DT + timedelta(hours=23)
+    refreshable = Shop("tb-main", Platform.TAOBAO, token_expires_at=day)
+    fixed = Shop("tm-flagship", Platform.TMALL, token_expires_at=day)
+    temu = Shop("temu-us", Platform.TEMU, token_expires_at=day + timedelta(hours=1))
+    far = Shop("tb-far", Platform.TAOBAO, token_expires_at=FIXED_DT + timedelta(days=60))
+    asked: list[str] = []
+
+    def has_refresh(shop: Shop) -> bool | None:
+        asked.append(shop.name)
+        return {"tb-main": True, "tm-flagship": False}.get(shop.name)
+
+    rows = [(s, "") for s in (refreshable, fixed, temu, far)]
+    flagged = attention(rows, FIXED_NOW, has_refresh=has_refresh)
+    assert [(name, view.text) for name, view in flagged] == [
+        ("tm-flagship", "expires in 23h"),
+        ("temu-us", "expires in 1d"),
+    ]
+    assert sorted(asked) == ["tb-main", "tm-flagship"]
+    assert banner(flagged) == "2 shops need sign-in (tm-flagship: token expires in 23h)"
+    # without the keyring (None: cannot tell) a TOP token is flagged as before
+    unknown = attention(rows, FIXED_NOW, has_refresh=lambda shop: None)
+    assert [name for name, _ in unknown] == ["tb-main", "tm-flagship", "temu-us"]
 
 
 def test_the_banner_names_the_most_urgent_shop() -> None:
@@ -270,3 +351,68 @@ async def test_a_burst_of_keys_fills_each_field_it_was_typed_for(
         text for _, text in fields[1:] if _ != "app_secret"
     )
     assert memory_keyring.entries[("shelf", "burst-shop:app_secret")] == secret
+
+
+@pytest.mark.parametrize(
+    ("steps", "place", "words"),
+    [
+        (2, "MLM", "Mercado Libre"),  # platform list: Taobao, Tmall, Mercado Libre, Temu
+        (0, "", "Taobao/Tmall"),
+    ],
+)
+async def test_the_form_refuses_a_shop_without_its_redirect_uri(
+    steps: int,
+    place: str,
+    words: str,
+    store: Store,
+    memory_keyring: Any,
+    console: Callable[..., ShelfApp],
+) -> None:
+    """Mercado Libre's token exchange must send the registered redirect URI (§2.1), TOP's
+    sign-in carries it too (§1.4): the form says so before anything is written, on the
+    field, in one line; Temu's stays optional."""
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AddShopScreen)
+        redirect = form.query_one("#f-redirect_uri", Input)
+        if steps:
+            await pick(pilot, "#f-platform", steps)
+            await type_into(pilot, "#f-place", place)
+        assert redirect.placeholder == "required: as registered for the app"
+        await type_into(pilot, "#f-name", "shop-1")
+        await type_into(pilot, "#f-app_key", "12345678")
+        await type_into(pilot, "#f-app_secret", "s3cret")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error, _ = region_lines(app, form.query_one("#form-error"))
+        assert error[0].strip() == f"Redirect URI: required for {words} (as registered for the app)"
+        assert app.focused is redirect and redirect.has_class("-problem")
+        assert store.shops.names() == [] and memory_keyring.entries == {}
+        await type_into(pilot, "#f-redirect_uri", "https://shelf.example/cb")
+        await pilot.press("enter")  # enter on the last field adds
+        await settle(pilot)
+        assert store.shops.get("shop-1").redirect_uri == "https://shelf.example/cb"
+
+
+async def test_the_redirect_uri_stays_optional_for_temu(
+    store: Store, console: Callable[..., ShelfApp]
+) -> None:
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AddShopScreen)
+        await pick(pilot, "#f-platform", 3)
+        assert form.platform == "temu"
+        placeholder = form.query_one("#f-redirect_uri", Input).placeholder
+        assert placeholder == "optional: as registered for the app"

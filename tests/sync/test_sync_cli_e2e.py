@@ -28,6 +28,8 @@ from shelf_tui.store import Event, Store
 ITEMS = 120
 SEED = 4
 SHOPS = ("tb-main", "tm-flagship", "ml-mx", "temu-us")
+#: The app's registered redirect URI: TOP and Mercado Libre shops need one (Temu has none).
+REDIRECT = "https://shelf.example/callback"
 
 
 def shelf(
@@ -77,6 +79,8 @@ def add_and_login(env: dict[str, str], info: dict[str, Any], name: str) -> None:
         args += ["--region", e["region"]]
     if e.get("oauth"):
         args += ["--oauth", e["oauth"]]
+    if e["platform"] != "temu":
+        args += ["--redirect-uri", REDIRECT]
     out = shelf(*args, env=env, stdin=e["app_secret"] + "\n")
     assert out.returncode == 0, out.stderr
     tokens = f"{e['access_token']}\n{e.get('refresh_token', '')}\n"
@@ -217,6 +221,8 @@ def test_a_refused_token_exits_3_and_stores_nothing(
         "MLM",
         "--gateway",
         e["gateway"],
+        "--redirect-uri",
+        REDIRECT,
         "--app-key",
         e["app_key"],
         env=cli_env,
@@ -246,7 +252,20 @@ def test_no_usable_keyring_exits_3_and_writes_nothing(
     if backend:
         env["PYTHON_KEYRING_BACKEND"] = backend
     for args, stdin in (
-        (("shop", "add", "tb", "--platform", "taobao", "--app-key", "1"), "the-secret\n"),
+        (
+            (
+                "shop",
+                "add",
+                "tb",
+                "--platform",
+                "taobao",
+                "--app-key",
+                "1",
+                "--redirect-uri",
+                REDIRECT,
+            ),
+            "the-secret\n",
+        ),
         (("login", "tb", "--token-stdin"), "the-token\n"),
         (("sync",), None),
     ):
@@ -281,6 +300,13 @@ def test_shop_add_validates_before_anything_is_written(
             ("--platform", "temu", "--region", "us", "--sign-method", "hmac", "--app-key", "1"),
             "Taobao/Tmall",
         ),
+        # sign-in needs the app's registered redirect URI (§2.1, §1.4)
+        (("--platform", "mercadolibre", "--site", "MLM", "--app-key", "1"), "--redirect-uri URL"),
+        (("--platform", "tmall", "--app-key", "1"), "--redirect-uri URL"),
+        (
+            ("--platform", "taobao", "--redirect-uri", "cb", "--app-key", "1"),
+            "--redirect-uri: expected an http(s) URL",
+        ),
     ]
     for args, words in bad:
         out = shelf("shop", "add", "x", *args, env=cli_env, stdin="secret\n")
@@ -298,36 +324,23 @@ def test_shop_add_validates_before_anything_is_written(
         stdin="s\n",
     )
     assert out.returncode == 2
-    out = shelf(
-        "shop", "add", "tb", "--platform", "taobao", "--app-key", "1", env=cli_env, stdin="\n"
-    )
+    tb = ("shop", "add", "tb", "--platform", "taobao", "--app-key", "1")
+    out = shelf(*tb, "--redirect-uri", REDIRECT, env=cli_env, stdin="\n")
     assert out.returncode == 2 and "no app secret" in out.stderr
 
 
 def test_shop_remove_takes_the_keyring_entries_and_keeps_history(
     cli_env: dict[str, str], shelf_home: Path, tmp_path: Path
 ) -> None:
-    out = shelf(
-        "shop",
-        "add",
-        "tb",
-        "--platform",
-        "taobao",
-        "--app-key",
-        "1",
-        env=cli_env,
-        stdin="sekrit-value\n",
-    )
+    tb = ("shop", "add", "tb", "--platform", "taobao", "--app-key", "1")
+    tb += ("--redirect-uri", REDIRECT)
+    out = shelf(*tb, env=cli_env, stdin="sekrit-value\n")
     assert out.returncode == 0, out.stderr
     keyring_files = list(Path(cli_env["XDG_DATA_HOME"]).rglob("keyring_pass.cfg"))
     entry_name = escape("tb:app_secret").lower()  # how the plaintext file spells it
     assert keyring_files and entry_name in keyring_files[0].read_text()
-    assert (
-        shelf(
-            "shop", "add", "tb", "--platform", "taobao", "--app-key", "1", env=cli_env, stdin="x\n"
-        ).returncode
-        == 2
-    )
+    again = shelf(*tb, env=cli_env, stdin="x\n")
+    assert again.returncode == 2 and "already exists" in again.stderr
     db_path = shelf_home / "data" / "shelf.db"
     with Store.open(db_path) as store:
         store.events.append(Event(shop="tb", item_id="1", actor="platform", action="sold_out"))
@@ -339,7 +352,7 @@ def test_shop_remove_takes_the_keyring_entries_and_keeps_history(
     assert listed.stdout == ""
     with Store.open(db_path) as store:
         assert store.events.count("tb") == 1  # the timeline outlives the shop
-    shelf("shop", "add", "tb", "--platform", "taobao", "--app-key", "1", env=cli_env, stdin="s\n")
+    assert shelf(*tb, env=cli_env, stdin="s\n").returncode == 0
     out = shelf("shop", "remove", "tb", "--purge-history", env=cli_env)
     assert out.returncode == 0 and "1 events erased" in out.stdout
     with Store.open(db_path) as store:

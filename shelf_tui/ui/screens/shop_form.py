@@ -23,6 +23,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from shelf_tui.auth import KeyringUnavailable
 from shelf_tui.auth.registry import (
     ML_SITES,
+    REDIRECT_REQUIRED,
     TEMU_REGIONS,
     DraftRefused,
     ShopDraft,
@@ -179,7 +180,7 @@ class AddShopScreen(ModalScreen[str | None]):
             "name": "e.g. tb-main (letters, digits, . _ -)",
             "app_key": "app key / client id",
             "app_secret": "goes to the OS keyring only",
-            "redirect_uri": "optional: as registered for the app",
+            "redirect_uri": "as registered for the app",
         }
         return FieldInput(
             value=value,
@@ -223,6 +224,11 @@ class AddShopScreen(ModalScreen[str | None]):
             oauth.placeholder = "none: Temu tokens come from Seller Center"
         else:
             oauth.placeholder = "the platform's sign-in host"
+        redirect = self.query_one("#f-redirect_uri", Input)
+        if platform in REDIRECT_REQUIRED:
+            redirect.placeholder = "required: as registered for the app"
+        else:
+            redirect.placeholder = "optional: as registered for the app"
         self._prefill()
         self.query_one("#form-hint", Static).update(Text(HINTS.get(platform, "")))
 
