@@ -90,7 +90,7 @@ def add_shop(env: dict[str, str], sb: Sandbox, name: str, *, sync: bool = True) 
         args += ["--site", spec["site"]]
     if spec.get("region"):
         args += ["--region", spec["region"]]
-    args += ["--app-key", spec["app_key"]]
+    args += ["--app-key", spec["app_key"], "--redirect-uri", "https://seller.example/callback"]
     checked(shelf(env, *args, stdin=spec["app_secret"] + "\n"))
     tokens = spec["access_token"] + "\n" + (spec.get("refresh_token") or "") + "\n"
     checked(shelf(env, "login", name, "--token-stdin", stdin=tokens))

@@ -78,7 +78,7 @@ def setup_home(root: Path, info: dict[str, Any], shop: str, rate: float) -> dict
     for key in ("oauth", "site", "region"):
         if spec.get(key):
             args += [f"--{key}", spec[key]]
-    args += ["--app-key", spec["app_key"]]
+    args += ["--app-key", spec["app_key"], "--redirect-uri", "https://seller.example/callback"]
     _shelf(env, *args, stdin=spec["app_secret"] + "\n")
     tokens = spec["access_token"] + "\n" + (spec.get("refresh_token") or "") + "\n"
     _shelf(env, "login", shop, "--token-stdin", stdin=tokens)

@@ -70,6 +70,8 @@ def world(cli_env: dict[str, str], shelf_home: Path) -> Iterator[tuple[Sandbox, 
                 spec["oauth"],
                 "--app-key",
                 spec["app_key"],
+                "--redirect-uri",
+                "https://seller.example/callback",
                 stdin=spec["app_secret"] + "\n",
             )
         )
