@@ -181,5 +181,13 @@ def row_strip(
     return Strip(segments).crop(0, width) if used > width else Strip(segments, width)
 
 
+def alarm(no_color: bool, colour: str = "bold red") -> str:
+    """The Rich style of what needs the seller now (a takedown, a deadline, a refusal):
+    `colour`, or with NO_COLOR bold in the text's own colour. Textual draws each colour as its
+    grey when NO_COLOR is set, and red is a dark grey: the loudest text would read the least.
+    (The item table does the same in app.tcss, with `:nocolor` rules.)"""
+    return "bold" if no_color else colour
+
+
 def placeholder_strip(width: int, style: Style) -> Strip:
     return Strip([Segment(pad("  …", width), style)], width)

@@ -337,7 +337,7 @@ class JobsService:
             return
         request = ConfirmRequest(
             title=action.label.capitalize(),
-            button=f"{verb(action)} {plan.total:,}",
+            button=verb(action),
             plan=plan,
             accents=await self._accents(),
             type_count_above=self.session.config.ui.type_count_above,
@@ -501,7 +501,7 @@ class JobsService:
         plan = _drop_vanished(plan)
         request = ConfirmRequest(
             title=f"Retry job {job_id}: {action.label}",
-            button=f"Retry {len(keys):,}",
+            button="Retry",
             plan=plan,
             accents=await self._accents(),
             type_count_above=self.session.config.ui.type_count_above,
@@ -554,7 +554,7 @@ class JobsService:
         assert undo.action is not None
         request = ConfirmRequest(
             title=f"Undo job {job_id}: {undo.action.label}",
-            button=f"Undo {undo.restorable:,}",
+            button="Undo",
             plan=undo.plan,
             accents=await self._accents(),
             type_count_above=self.session.config.ui.type_count_above,

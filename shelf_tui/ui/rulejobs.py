@@ -68,7 +68,7 @@ class RuleJobs:
             )
             request = ConfirmRequest(
                 title=f"Rule {rule.name}: {action.label}",
-                button=f"{action.value.capitalize()} {plan.total:,}",
+                button=action.value.capitalize(),
                 plan=plan,
                 accents=accents,
                 type_count_above=type_count_above,

@@ -14,7 +14,8 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backends import fail
-from signkit import FIXED_DT, FIXED_NOW, fixed_clock, pick, settle, type_into
+from rendered import runs_with
+from signkit import FIXED_DT, FIXED_NOW, fixed_clock, pick, screen_text, settle, type_into
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -321,3 +322,78 @@ def test_no_color_80x24(
         app = _app(store)
         assert app.no_color
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# -- what the pictures promise, read off the screen ---------------------------------------------
+
+
+async def test_shops_title_counts_what_the_banner_names_and_says_it_once(
+    store: Store, memory_keyring: Any
+) -> None:
+    """The title counts the shops the banner lists (two named, "1 more below"), and the
+    right side does not add the other screens' token phrase ("2 shops need sign-in (…)
+    (^s)"), which counted differently and said the same thing again."""
+    run_before = shops_case(store, memory_keyring)
+    app = _app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_before(pilot)
+        assert app.accounts.status()  # what every other screen's title shows
+        lines = screen_text(app).splitlines()
+        assert lines[0].strip() == "Shops 5 · 3 need sign-in"
+        assert lines[1].strip() == "tm-flagship: expired (enter: sign in)"
+        assert lines[2].strip() == "tb-new: not signed in (enter: sign in) · 1 more below"
+        assert "(^s)" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "need sign-in" in screen_text(app).splitlines()[0]  # the browser keeps it
+
+
+async def test_shops_seller_column_takes_the_spare_width(store: Store, memory_keyring: Any) -> None:
+    run_before = shops_case(store, memory_keyring)
+    app = _app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_before(pilot)
+        assert "Sandbox M…" in screen_text(app)  # 80 columns: no room to spare
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Sandbox Mall US" in text and "SANDBOX_MX" in text
+        header = next(line for line in text.splitlines() if line.lstrip().startswith("shop "))
+        assert header.rstrip().endswith("sync")
+
+
+async def test_resume_offer_shows_each_pause_reason_whole(
+    store: Store, memory_keyring: Any
+) -> None:
+    run_before = resume_case(store, memory_keyring)
+    app = _app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_before(pilot)
+        assert isinstance(app.screen, ResumeJobsScreen)
+        text = screen_text(app)
+        for code in ("invalid_grant", "invalid_token"):
+            assert f"sign-in needed for ml-mx ({code}): run `shelf login ml-mx`" in text
+        assert "#3 delist · 2 of 3 left · paused" in text
+
+
+@pytest.mark.parametrize("name", ["shops", "sign_in", "add_shop_form"])
+async def test_without_colour_the_refusals_are_bold_and_bright(
+    store: Store, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """NO_COLOR draws red as a dark grey: "expired", "not signed in", the banner over them and
+    the sign-in and add-shop errors are drawn bold in the text's own colour instead."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    run_before = CASES[name](store, memory_keyring)
+    app = _app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_before(pilot)
+        assert app.no_color
+        words = {
+            "shops": ["expired", "not signed in", "tm-flagship: expired (enter: sign in)"],
+            "sign_in": ["wrong state"],
+            "add_shop_form": ["Site: one of"],
+        }[name]
+        for word in words:
+            found = runs_with(app, word)
+            assert found, word
+            assert all(r.bold and r.luminance >= 180 for r in found), found

@@ -11,10 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jobs_ui_helpers import clock, open_dialog, settle, waited, workers_done
+from jobs_ui_helpers import (
+    clock,
+    flow_done,
+    open_dialog,
+    settle,
+    type_text,
+    waited,
+    workers_done,
+)
+from rendered import runs_with, screen_text
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from shelf_tui.config import Config, UiConfig
 from shelf_tui.store import Store
 from shelf_tui.ui.app import ShelfApp, make_app
 from shelf_tui.ui.marks import MarkOp
@@ -218,7 +228,12 @@ def test_dialog_80x24(snap_store: Store, snap_compare: Any, name: str) -> None:
 
 
 NO_COLOR_CASES = [
-    "confirm", "jobs_pane", "blocked_items", "failed_items", "csv_export", "csv_import_refused"
+    "confirm",
+    "jobs_pane",
+    "blocked_items",
+    "failed_items",
+    "csv_export",
+    "csv_import_refused",
 ]
 
 
@@ -233,3 +248,67 @@ def test_no_color_80x24(
     app = _app(snap_store)
     assert app.no_color
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# -- what the pictures promise, read off the screen ---------------------------------------------
+
+
+async def test_confirm_button_says_what_will_be_sent_and_the_count_is_the_jobs_total(
+    snap_store: Store,
+) -> None:
+    """12 marked, 2 will change (6 already on sale, 4 blocked): the button says "List 2 of
+    12"; above the threshold the count to type is the job's 12, and the prompt says so."""
+    app = make_app(
+        snap_store, clock=clock, sync_on_open=False, config=Config(ui=UiConfig(type_count_above=5))
+    )
+    before = {j.id for j in snap_store.jobs.all()}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await confirm_case(snap_store)(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        plan = screen.request.plan
+        assert (plan.total, plan.change, plan.blocked) == (12, 2, 4)
+        text = screen_text(app)
+        assert "List 2 of 12" in text
+        assert "Blocked 4 (not sent; they end as skipped)" in text
+        assert "Type 12, the job's total (sent or not), to confirm:" in text
+        await type_text(pilot, "promotion ended")
+        await pilot.press("enter")
+        await pilot.press("2", "enter")  # the number on the button is not the job's total
+        assert app.screen is screen and "2 is not 12: type the job's total" in screen_text(app)
+        assert {j.id for j in snap_store.jobs.all()} == before  # nothing journaled
+        count = screen.query_one("#count", Input)
+        count.value = ""
+        await pilot.press("1", "2", "enter")
+        await flow_done(pilot)
+    new = [j for j in snap_store.jobs.all() if j.id not in before]
+    assert sorted(j.total for j in new) == [6, 6]  # every item journaled, shop by shop
+
+
+async def test_refused_csv_rows_show_why_whole(snap_store: Store) -> None:
+    app = _app(snap_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await csv_import_case(snap_store)(pilot)
+        text = " ".join(line.strip(" │") for line in screen_text(app).splitlines())
+        assert "as far as the store knows (run `shelf sync ml-mx tb-main temu-us`?)" in text
+        assert "format the id column as Text and export again" in text
+
+
+async def test_job_pane_shows_the_failure_code_whole(snap_store: Store) -> None:
+    app = _app(snap_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pane_case((100, 30))(pilot)
+        text = screen_text(app)
+        assert "isv.item-delist-locked" in text and "活动期间禁止下架 (618大促) · 0bb1f2e5" in text
+
+
+async def test_without_colour_the_refused_csv_headline_is_bold_and_bright(
+    snap_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app(snap_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await csv_import_case(snap_store)(pilot)
+        assert app.no_color
+        found = runs_with(app, "Refused: 3 bad rows")
+        assert found and all(r.bold and r.luminance >= 180 for r in found), found

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from rendered import runs_with
 from rules_ui_helpers import NOW_DT, settle
 from test_rules_screen import BAD
 
@@ -104,3 +105,36 @@ def test_no_color_80x24(
     app = app_for()
     assert app.no_color
     assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
+
+
+# -- what the pictures promise, read off the screen ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("cap_refusal", ["REFUSED, nothing will be sent", "over the cap: would delist, n…"]),
+        ("bad_rules_toml", ['kind "stok" is not one of', 'unknown shop "tb-nope"']),
+    ],
+)
+async def test_without_colour_refusals_are_bold_and_bright(
+    app_for: Callable[..., ShelfApp],
+    home: Paths,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    words: list[str],
+) -> None:
+    """NO_COLOR draws red as a dark grey: the cap's REFUSED, the rows it skipped and the
+    problems of rules.toml are drawn bold in the text's own colour instead."""
+    presses, broken = NO_COLOR_CASES[name]
+    if broken:
+        home.rules_file.write_text(BAD, encoding="utf-8")
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await keys(*presses)(pilot)
+        assert app.no_color
+        for word in words:
+            found = runs_with(app, word)
+            assert found, word
+            assert all(r.bold and r.luminance >= 180 for r in found), found

@@ -29,7 +29,9 @@ class BrowserScreen(ItemActionsScreen):
         # priority: run when `/` is read, so the keys after it in the same burst already go to
         # the filter (a focused input still types its own `/`: Textual leaves it the key).
         Binding("slash", "filter", "Filter", id="items.filter", key_display="/", priority=True),
-        Binding("f", "quick_filter", "Quick filters", id="items.quick_filter"),
+        # Not in the footer (the filter bar says "f: quick filters"; ? lists every key): at 100
+        # columns the footer then ends with q Quit.
+        Binding("f", "quick_filter", "Quick filters", show=False, id="items.quick_filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="items.clear_filter"),
         Binding("L", "list_items", "List", id="items.list"),
         Binding("D", "delist_items", "Delist", id="items.delist"),

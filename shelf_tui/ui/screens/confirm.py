@@ -32,6 +32,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from shelf_tui.domain import Action
 from shelf_tui.jobs import Plan, Refusal
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.text import clean, fit, one_line
 
 PRESETS: tuple[str, ...] = (
@@ -82,9 +83,10 @@ def why_group(why: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ConfirmRequest:
-    """What the dialog shows. `fixed_reason` (a retry keeps its job's reason) replaces the
-    reason field; `cannot` lists what an undo will not restore; `guard_key` is the key that
-    opened the dialog."""
+    """What the dialog shows. `button` is the action's verb ("Delist"): the button adds how
+    many items will be sent (`button_label`). `fixed_reason` (a retry keeps its job's reason)
+    replaces the reason field; `cannot` lists what an undo will not restore; `guard_key` is
+    the key that opened the dialog."""
 
     title: str
     button: str
@@ -100,6 +102,24 @@ class ConfirmRequest:
     @property
     def count_required(self) -> bool:
         return self.plan.total > self.type_count_above
+
+
+def button_label(request: ConfirmRequest) -> str:
+    """The action button says what will be sent: "Delist 6", or "Delist 4 of 6" when the
+    other items are blocked or already done (the job still counts them: they end as skipped
+    or already, and the count typed above `type_count_above` is the job's total)."""
+    plan = request.plan
+    if plan.change == plan.total:
+        return f"{request.button} {plan.total:,}"
+    return f"{request.button} {plan.change:,} of {plan.total:,}"
+
+
+def count_prompt(plan: Plan) -> str:
+    """The label of the typed count: the job's total, which is more than the button's number
+    when some items will not be sent."""
+    if plan.change == plan.total:
+        return f"Type {plan.total} to confirm {plan.total:,} items:"
+    return f"Type {plan.total}, the job's total (sent or not), to confirm:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +140,9 @@ def _accent(accent: str) -> Style:
         return Style(bold=True)
 
 
-def plan_text(request: ConfirmRequest, width: int = 76) -> RenderableType:
+def plan_text(
+    request: ConfirmRequest, width: int = 76, *, no_color: bool = False
+) -> RenderableType:
     """The plan as lines of literal Text (shop names and ids are data, never markup)."""
     plan = request.plan
     out = Text()
@@ -163,13 +185,13 @@ def plan_text(request: ConfirmRequest, width: int = 76) -> RenderableType:
         out.append(f"⚠ {one_line(note)}\n", "yellow")
     if plan.blocked:
         counts = " · ".join(f"{b.value} {n:,}" for b, n in plan.blocked_counts.items())
-        out.append(f"Blocked {plan.blocked:,} (not sent, end skipped): ", "bold yellow")
+        out.append(f"Blocked {plan.blocked:,} (not sent; they end as skipped): ", "bold yellow")
         out.append(f"{counts} ")
         out.append("(ctrl+o lists them)\n", "dim")
     if request.cannot:
         groups = Counter(why_group(r.why) for r in request.cannot)
         counts = " · ".join(f"{g} {n:,}" for g, n in groups.most_common())
-        out.append(f"Cannot be undone {len(request.cannot):,}: ", "bold red")
+        out.append(f"Cannot be undone {len(request.cannot):,}: ", alarm(no_color))
         out.append(f"{counts} ")
         out.append("(ctrl+o lists them)\n", "dim")
     out.rstrip()
@@ -285,7 +307,7 @@ class ConfirmScreen(ModalScreen[str | None]):
         box.border_title = Text(fit(req.title, 70))
         with box:
             with VerticalScroll(id="confirm-plan-scroll"):
-                yield Static(plan_text(req), id="confirm-plan")
+                yield Static(plan_text(req, no_color=self.app.no_color), id="confirm-plan")
             if req.fixed_reason is not None:
                 yield Static(
                     Text.assemble(("Reason: ", "bold"), one_line(req.fixed_reason) or "(none)"),
@@ -302,15 +324,12 @@ class ConfirmScreen(ModalScreen[str | None]):
                 )
             if req.count_required:
                 with Horizontal(id="count-row"):
-                    yield Static(
-                        f"Type {req.plan.total} to confirm {req.plan.total:,} items:",
-                        id="count-label",
-                    )
+                    yield Static(count_prompt(req.plan), id="count-label")
                     yield Input(restrict=r"[0-9,]*", compact=True, id="count")
             yield Static("", id="confirm-hint")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
-                yield Button(req.button, id="confirm", variant="warning", compact=True)
+                yield Button(button_label(req), id="confirm", variant="warning", compact=True)
             keys = "enter confirm · esc cancel · tab next"
             if req.plan.blocked or req.cannot:
                 keys += " · ctrl+o list blocked"
@@ -352,9 +371,9 @@ class ConfirmScreen(ModalScreen[str | None]):
             typed = count.value.replace(",", "").strip()
             if typed != str(req.plan.total):
                 self._hint(
-                    f"Type {req.plan.total} (the number of items) to confirm."
+                    f"Type {req.plan.total} (the job's total, every item) to confirm."
                     if not typed
-                    else f"{typed} is not {req.plan.total}: type the number of items to confirm."
+                    else f"{typed} is not {req.plan.total}: type the job's total to confirm."
                 )
                 count.focus()
                 return

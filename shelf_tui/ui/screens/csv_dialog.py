@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, RadioButton, RadioSet, Static
 
@@ -45,6 +47,10 @@ _BOX_CSS = """
     {name} .csv-result {{ height: auto; text-style: bold; }}
     {name} .csv-result.-error {{ color: $error; }}
 """
+
+
+#: A refused row's "why" wraps to at most this many lines.
+WHY_LINES = 3
 
 
 def resolve_path(text: str) -> Path:
@@ -93,7 +99,9 @@ class CsvImportScreen(ModalScreen[Imported | None]):
     DEFAULT_CSS = (
         _BOX_CSS.format(name="CsvImportScreen")
         + """
-    CsvImportScreen #csv-refusals { height: auto; max-height: 12; }
+    CsvImportScreen #csv-refusals {
+        height: auto; max-height: 12; overflow-x: hidden; scrollbar-size-vertical: 1;
+    }
     """
     )
 
@@ -101,6 +109,7 @@ class CsvImportScreen(ModalScreen[Imported | None]):
         super().__init__(id="csv-import")
         self.session = session
         self.refusals: list[Refusal] = []
+        self._drawn_width = 0
         #: Set after each read of a file (tests wait on it).
         self.read_done = asyncio.Event()
 
@@ -126,11 +135,12 @@ class CsvImportScreen(ModalScreen[Imported | None]):
             yield table
 
     def on_mount(self) -> None:
-        table = self.query_one("#csv-refusals", DataTable)
-        table.add_column("line", key="line")
-        table.add_column("id", key="id")
-        table.add_column("why", key="why")
         self.query_one("#csv-path", Input).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.refusals and event.size.width != self._drawn_width:
+            self._drawn_width = event.size.width
+            self.call_after_refresh(self._fill_refusals)  # once the dialog has its new width
 
     def _say(self, text: str, error: bool = False) -> None:
         result = self.query_one("#csv-result", Static)
@@ -175,16 +185,40 @@ class CsvImportScreen(ModalScreen[Imported | None]):
 
     def _show_refusals(self, problems: list[Refusal]) -> None:
         self.refusals = problems
+        self.query_one("#csv-refusals", DataTable).display = bool(problems)
+        self._fill_refusals()
+
+    def _fill_refusals(self) -> None:
+        """The refused rows; "why" takes the width line and id leave, and wraps (up to
+        WHY_LINES lines) instead of being cut."""
         table = self.query_one("#csv-refusals", DataTable)
-        table.clear()
-        for n, r in enumerate(problems[:2000]):
-            table.add_row(
-                Text("" if r.line is None else str(r.line)),
-                Text(fit(clean(r.item_id), 22)),
-                Text(fit(one_line(r.why), 160)),
-                key=str(n),
+        self._drawn_width = self._drawn_width or self.size.width
+        rows = [
+            (
+                "" if r.line is None else str(r.line),
+                fit(clean(r.item_id), 22),
+                one_line(r.why),
             )
-        table.display = bool(problems)
+            for r in self.refusals[:2000]
+        ]
+        line_w = max([4, *(cell_len(r[0]) for r in rows)])
+        id_w = max([2, *(cell_len(r[1]) for r in rows)])
+        box = self.query_one(Vertical).content_region.width or 76
+        why_w = max(16, box - 1 - line_w - id_w - 6)  # 1: the scrollbar; 6: cell padding
+        table.clear(columns=True)
+        table.add_column("line", key="line", width=line_w)
+        table.add_column("id", key="id", width=id_w)
+        table.add_column("why", key="why", width=why_w)
+        console = self.app.console
+        for n, (line, item_id, why) in enumerate(rows):
+            lines = len(Text(why).wrap(console, why_w))
+            table.add_row(
+                Text(line),
+                Text(item_id),
+                Text(why),
+                key=str(n),
+                height=max(1, min(WHY_LINES, lines)),
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

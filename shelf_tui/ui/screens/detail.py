@@ -5,8 +5,11 @@ that event whole, with the item as it was before a delist (seed 003's evidence).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -14,11 +17,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.events import Resize
 from textual.widgets import DataTable, Footer, Static
 
 from shelf_tui.domain import Item, Shop
 from shelf_tui.store import Event
 from shelf_tui.ui import fmt
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.jobs_service import Selection, SelectionSource
 from shelf_tui.ui.loader import DETAIL, Task
 from shelf_tui.ui.marks import MarkOp
@@ -27,7 +32,71 @@ from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, fit
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
-TIMELINE_COLUMNS = ("when", "who", "action", "outcome", "reason", "platform said", "")
+#: (column key, label). The last column marks the events that kept a snapshot.
+TIMELINE_KEYS = (
+    ("when", "when"),
+    ("who", "who"),
+    ("action", "action"),
+    ("outcome", "outcome"),
+    ("reason", "reason"),
+    ("said", "platform said"),
+    ("snap", ""),
+)
+#: "platform said" takes what the other columns leave. When that is less than SAID_MIN, the
+#: year goes, then who is shortened and the snapshot column goes (enter shows the event whole).
+SAID_MIN = 20
+#: A long answer wraps to at most this many lines; enter shows the rest.
+SAID_LINES = 4
+WHO_MAX, WHO_SHORT, REASON_MAX, ACTION_MAX = 18, 8, 24, 20
+#: The widths of when (2026-11-24 07:00, or 11-24 07:00) and of the snapshot column.
+WHEN_LONG, WHEN_SHORT, SNAPSHOT = 16, 11, 8
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineLayout:
+    widths: dict[str, int]
+    short_when: bool
+    short_who: bool
+    snapshot: bool
+
+
+def short_actor(actor: str) -> str:
+    """'lin@shop-box' -> 'lin': who without the machine."""
+    return actor.split("@", 1)[0] or actor
+
+
+def timeline_layout(events: Sequence[Event], width: int) -> TimelineLayout:
+    """Column widths for `width` cells (a cell pads 1 on each side; 1 for the scrollbar):
+    when, who, action, outcome and reason as wide as their text, "platform said" the rest."""
+
+    def natural(label: str, texts: Iterable[str], cap: int) -> int:
+        return min(cap, max([cell_len(label), *(cell_len(t) for t in texts)]))
+
+    who_long = natural("who", (clean(e.actor) for e in events), WHO_MAX)
+    who_short = natural("who", (short_actor(clean(e.actor)) for e in events), WHO_SHORT)
+    fixed = {
+        "action": natural("action", (clean(e.action) for e in events), ACTION_MAX),
+        "outcome": natural("outcome", (clean(e.outcome) for e in events), 12),
+        "reason": natural("reason", (one(e.reason) for e in events), REASON_MAX),
+    }
+    room = width - 1
+    for short_when, short_who, snapshot in (
+        (False, False, True),
+        (True, False, True),
+        (True, True, False),
+    ):
+        widths = {
+            "when": WHEN_SHORT if short_when else WHEN_LONG,
+            "who": who_short if short_who else who_long,
+            **fixed,
+        }
+        if snapshot:
+            widths["snap"] = SNAPSHOT
+        said_width = room - sum(widths.values()) - 2 * (len(widths) + 1)
+        if said_width >= SAID_MIN:
+            break
+    widths["said"] = max(8, said_width)
+    return TimelineLayout(widths, short_when, short_who, snapshot)
 
 
 def said(event: Event) -> str:
@@ -52,7 +121,7 @@ class DetailScreen(ItemActionsScreen):
     DetailScreen #detail-fields { height: auto; max-height: 60%; }
     DetailScreen #detail-fields Static { height: auto; }
     DetailScreen #timeline-title { height: 1; margin-top: 1; }
-    DetailScreen #timeline { height: 1fr; }
+    DetailScreen #timeline { height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, session: Session, shop: str, item_id: str) -> None:
@@ -63,6 +132,7 @@ class DetailScreen(ItemActionsScreen):
         self.item: Item | None = None
         self.events: list[Event] = []
         self.loaded = False
+        self._timeline_width = 0
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title")
@@ -78,8 +148,8 @@ class DetailScreen(ItemActionsScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)
-        for label in TIMELINE_COLUMNS:
-            table.add_column(label, key=label or "snap")
+        for key, label in TIMELINE_KEYS:
+            table.add_column(label, key=key)
         table.focus()
         self.session.listen(self)
         self.load()
@@ -117,24 +187,50 @@ class DetailScreen(ItemActionsScreen):
         title = f"Item {clean(self.shop)} · {clean(self.item_id)}"
         self.query_one("#title", TitleBar).show(title, self._status())
         self.query_one("#fields", Static).update(
-            fields(item, shop, now) if item else Text("This item is no longer in the catalog.")
+            fields(item, shop, now, no_color=self.app.no_color)
+            if item
+            else Text("This item is no longer in the catalog.")
         )
+        self._fill_timeline()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.loaded and event.size.width != self._timeline_width:
+            self._fill_timeline(event.size.width)
+
+    def _fill_timeline(self, width: int = 0) -> None:
+        """The rows again, in columns sized for `width` (the screen's, which the timeline
+        spans): "platform said" takes what the others leave, and wraps. The cursor stays on
+        its row."""
         table = self.query_one("#timeline", DataTable)
-        table.clear()
-        for n, event in enumerate(events):
-            table.add_row(
-                Text(fmt.minute(event.at)),
-                Text(fit(clean(event.actor), 18)),
-                Text(clean(event.action)),
-                Text(clean(event.outcome), style=_outcome_style(event.outcome)),
-                Text(fit(one(event.reason), 24)),
-                Text(fit(said(event), 100)),
-                Text("snapshot" if event.snapshot else ""),
-                key=str(n),
-            )
-        if not events:
-            table.add_row(*(Text("") for _ in TIMELINE_COLUMNS[:-1]), Text(""), key="none")
+        width = width or self.size.width or self.app.size.width
+        self._timeline_width = width
+        shape = timeline_layout(self.events, width)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key, label in TIMELINE_KEYS:
+            if key != "snap" or shape.snapshot:
+                table.add_column(label, key=key, width=shape.widths[key])
+        no_color = self.app.no_color
+        for n, event in enumerate(self.events):
+            when = fmt.minute(event.at)
+            who = clean(event.actor)
+            cells = [
+                Text(when[5:] if shape.short_when else when),
+                Text(fit(short_actor(who) if shape.short_who else who, shape.widths["who"])),
+                Text(fit(clean(event.action), ACTION_MAX)),
+                Text(clean(event.outcome), style=_outcome_style(event.outcome, no_color)),
+                Text(fit(one(event.reason), REASON_MAX)),
+                Text(said(event)),
+            ]
+            if shape.snapshot:
+                cells.append(Text("snapshot" if event.snapshot else ""))
+            lines = len(Text(said(event)).wrap(self.app.console, shape.widths["said"]))
+            table.add_row(*cells, key=str(n), height=max(1, min(SAID_LINES, lines)))
+        if not self.events:
+            table.add_row(*(Text("") for _ in table.columns), key="none")
             table.update_cell("none", "when", Text("no events yet"))
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)
 
     def _status(self) -> str:
         status = getattr(self.app, "status_line", None)
@@ -170,21 +266,24 @@ class DetailScreen(ItemActionsScreen):
             self.notify("Marked.", timeout=2)
 
 
-def _outcome_style(outcome: str) -> str:
-    return {"ok": "green", "failed": "red", "skipped": "yellow"}.get(outcome, "")
+def _outcome_style(outcome: str, no_color: bool = False) -> str:
+    if outcome == "failed":
+        return alarm(no_color, "red")
+    return {"ok": "green", "skipped": "yellow"}.get(outcome, "")
 
 
 def _field(grid: Table, label: str, value: str | Text) -> None:
     grid.add_row(Text(label, style="bold"), value if isinstance(value, Text) else Text(value))
 
 
-def fields(item: Item, shop: Shop | None, now: int) -> RenderableType:
-    """Every field of an item as a two-column grid (values are literal Text)."""
+def fields(item: Item, shop: Shop | None, now: int, *, no_color: bool = False) -> RenderableType:
+    """Every field of an item as a two-column grid (values are literal Text). `no_color`:
+    the takedown and the deadline are bold in the text's colour (see columns.alarm)."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     tag_style = {
-        "violation": "bold red",
+        "violation": alarm(no_color),
         "seller": "grey62",
         "active": "green",
         "soldout": "yellow",
@@ -203,7 +302,8 @@ def fields(item: Item, shop: Shop | None, now: int) -> RenderableType:
     _field(grid, "price", fmt.price(item.price, clean(item.currency)))
     if item.deadline is not None:
         due = fmt.due_long(int(item.deadline.timestamp()), now)
-        _field(grid, "deadline", Text(f"{fmt.stamp(item.deadline, now)} · {due}", style="bold red"))
+        deadline = Text(f"{fmt.stamp(item.deadline, now)} · {due}", style=alarm(no_color))
+        _field(grid, "deadline", deadline)
     if item.locked_until is not None:
         lock = fmt.stamp(item.locked_until, now)
         message = f" · {one(item.lock_message)}" if item.lock_message else ""

@@ -14,12 +14,14 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
+from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
@@ -28,6 +30,7 @@ from shelf_tui.domain import ItemState, JobState
 from shelf_tui.jobs import Progress
 from shelf_tui.store.jobs import Job, JobItem
 from shelf_tui.ui import fmt
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.session import Session
 from shelf_tui.ui.text import clean, fit, one_line
 from shelf_tui.ui.widgets.job_list import JobList, JobView, action_label
@@ -41,6 +44,21 @@ JOB_LIMIT = 200
 #: Failures listed per job; the evidence CSV (`shelf jobs ID --csv`) has every one.
 FAILURE_LIMIT = 500
 POLL_SECONDS = 1.0
+#: The failures' columns: (label, key).
+FAILURE_COLUMNS = (("item id", "item"), ("code", "code"), ("platform said", "said"))
+#: A failure's code and answer wrap to at most this many lines (`o` opens the item).
+FAILURE_LINES = 3
+CODE_MAX = 40
+
+
+def failure_widths(rows: Sequence[JobItem], width: int) -> tuple[int, int, int]:
+    """Widths of item id, code and "platform said" for `width` cells: the ids and codes as
+    wide as the longest shown (a code up to CODE_MAX, then it wraps), the answer the rest.
+    (A cell pads 1 on each side; 1 for the scrollbar.)"""
+    item = max([14, *(cell_len(clean(r.item_id)) for r in rows)])
+    code = min(CODE_MAX, max([20, *(cell_len(clean(r.code)) for r in rows)]))
+    said = max(16, width - 1 - item - code - 6)
+    return item, code, said
 
 
 def explain(view: JobView) -> str:
@@ -85,7 +103,7 @@ class JobsScreen(Screen[None]):
     DEFAULT_CSS = """
     JobsScreen #job-list { height: 1fr; min-height: 4; }
     JobsScreen #job-info { height: auto; max-height: 4; background: $boost; }
-    JobsScreen #failures { height: 8; }
+    JobsScreen #failures { height: 8; overflow-x: hidden; scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, session: Session, service: JobsService, *, select: int | None = None):
@@ -98,6 +116,7 @@ class JobsScreen(Screen[None]):
         self._loading = False
         self._failures_of: tuple[int, int] | None = None  # (job id, failed count) shown
         self.failure_rows: list[JobItem] = []
+        self._failure_widths = failure_widths([], 80)
         self._keys_state: tuple[bool | None, ...] = ()
         #: The selected job's story as plain lines (what #job-info shows).
         self.info_lines: list[str] = []
@@ -122,9 +141,8 @@ class JobsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.failures
-        table.add_column("item id", key="item", width=14)
-        table.add_column("code", key="code", width=20)
-        table.add_column("platform said", key="said")
+        for (label, key), width in zip(FAILURE_COLUMNS, self._failure_widths, strict=True):
+            table.add_column(label, key=key, width=width)
         self.service.pane = self
         self.job_list.focus()
         self.reload(self._select)
@@ -260,7 +278,7 @@ class JobsScreen(Screen[None]):
             f" Failures {view.failed:,}: o opens the item · m marks them · r retries"
             if view.failed
             else " No failures.",
-            style="bold red" if view.failed else "dim",
+            style=alarm(self.app.no_color) if view.failed else "dim",
             no_wrap=True,
             overflow="ellipsis",
         )
@@ -279,29 +297,58 @@ class JobsScreen(Screen[None]):
         if selected is not None and selected.job_id == job_id:
             self._set_failures(job_id, rows)
 
-    def _set_failures(self, job_id: int | None, rows: list[JobItem]) -> None:
+    def _set_failures(self, job_id: int | None, rows: list[JobItem], width: int = 0) -> None:
         """Diff the failures table: new failures are added, gone ones removed, the rest
-        stay where the seller's cursor is."""
+        stay where the seller's cursor is. The columns fit the codes shown: when they change
+        (a longer code, another width), the rows are drawn again, the cursor kept."""
         table = self.failures
         old_job = self.failure_rows[0].job_id if self.failure_rows else None
-        if job_id != old_job:
-            table.clear()
+        widths = failure_widths(rows, width or self.size.width or self.app.size.width)
+        if job_id != old_job or widths != self._failure_widths:
+            keep = self._failure_key() if job_id == old_job else None
+            table.clear(columns=True)
+            for (label, key), width in zip(FAILURE_COLUMNS, widths, strict=True):
+                table.add_column(label, key=key, width=width)
+            self._failure_widths = widths
             self.failure_rows = []
+        else:
+            keep = None
         have = {r.item_id for r in self.failure_rows}
         want = {r.item_id for r in rows}
         for gone in have - want:
             table.remove_row(gone)
+        console = self.app.console
         for row in rows:
             if row.item_id not in have:
                 said = " · ".join(p for p in (one_line(row.message), clean(row.request_id)) if p)
+                code = Text(clean(row.code))
+                lines = max(
+                    len(code.wrap(console, widths[1])), len(Text(said).wrap(console, widths[2]))
+                )
                 table.add_row(
                     Text(clean(row.item_id)),
-                    Text(clean(row.code)),
+                    code,
                     Text(fit(said, 200)),
                     key=row.item_id,
+                    height=max(1, min(FAILURE_LINES, lines)),
                 )
         self.failure_rows = [r for r in rows]
+        if keep is not None and keep in want:
+            table.move_cursor(row=table.get_row_index(keep))
         self._refresh_keys()
+
+    def _failure_key(self) -> str | None:
+        table = self.failures
+        if not self.failure_rows or not 0 <= table.cursor_row < table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return str(key) if key is not None else None
+
+    def on_resize(self, event: Resize) -> None:
+        """The failures table spans the screen: its columns follow the screen's width."""
+        rows, width = self.failure_rows, event.size.width
+        if rows and failure_widths(rows, width) != self._failure_widths:
+            self._set_failures(rows[0].job_id, list(rows), width)
 
     # -- keys ------------------------------------------------------------------------------
 

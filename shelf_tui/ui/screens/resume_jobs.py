@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,16 +16,29 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from shelf_tui.store import Job
-from shelf_tui.ui.text import fit, one_line
+from shelf_tui.ui.text import one_line
 
 #: Jobs listed by name; more are counted.
 SHOWN = 5
 
 
-def job_line(job: Job, width: int = 64) -> str:
+def job_line(job: Job) -> str:
+    """'#3 delist · 2 of 3 left · paused'."""
     left = job.total - job.done
-    why = f" · {one_line(job.pause_reason)}" if job.pause_reason else ""
-    return fit(f"#{job.id} {job.action} · {left:,} of {job.total:,} left · {job.state}{why}", width)
+    return f"#{job.id} {job.action} · {left:,} of {job.total:,} left · {job.state}"
+
+
+def job_lines(jobs: list[Job]) -> Group:
+    """Each job on a line, and under it why it stopped, whole: wrapped (indented) in the
+    dialog's width, never cut."""
+    parts: list[RenderableType] = []
+    for job in jobs[:SHOWN]:
+        parts.append(Text(job_line(job)))
+        if job.pause_reason:
+            parts.append(Padding(Text(one_line(job.pause_reason)), (0, 0, 0, 2)))
+    if len(jobs) > SHOWN:
+        parts.append(Text(f"… and {len(jobs) - SHOWN} more"))
+    return Group(*parts)
 
 
 class ResumeJobsScreen(ModalScreen[bool | None]):
@@ -34,7 +49,7 @@ class ResumeJobsScreen(ModalScreen[bool | None]):
     DEFAULT_CSS = """
     ResumeJobsScreen { align: center middle; }
     ResumeJobsScreen #resume-dialog {
-        width: 70; max-width: 100%; height: auto; border: thick $accent;
+        width: 78; max-width: 100%; height: auto; border: thick $accent;
         background: $surface; padding: 0 1;
     }
     ResumeJobsScreen #resume-title { text-style: bold; }
@@ -50,15 +65,12 @@ class ResumeJobsScreen(ModalScreen[bool | None]):
 
     def compose(self) -> ComposeResult:
         n = len(self.jobs)
-        lines = [job_line(j) for j in self.jobs[:SHOWN]]
-        if n > SHOWN:
-            lines.append(f"… and {n - SHOWN} more")
         with Vertical(id="resume-dialog"):
             yield Static(
                 Text(f"{self.shop} is signed in. {n} stopped job{'s' * (n != 1)} can go on:"),
                 id="resume-title",
             )
-            yield Static(Text("\n".join(lines)), id="resume-jobs")
+            yield Static(job_lines(self.jobs), id="resume-jobs")
             with Horizontal(id="resume-buttons"):
                 yield Button("Later", id="resume-later", compact=True)
                 yield Button("Resume", id="resume-ok", variant="primary", compact=True)

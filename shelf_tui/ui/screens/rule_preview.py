@@ -31,6 +31,7 @@ from shelf_tui.errors import ShelfError
 from shelf_tui.rules import Busy, Plan, PlanItem, RulePlan, RulesError, Skip, describe_rule
 from shelf_tui.rules.timespec import format_duration
 from shelf_tui.store.jobs import Job
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.rulejobs import RuleJobs
 from shelf_tui.ui.rulesio import (
     Reader,
@@ -66,7 +67,7 @@ class Preview:
     head: Text  # the lines above the list (counted off the UI thread)
 
 
-def head_text(preview: Preview) -> Text:
+def head_text(preview: Preview, *, no_color: bool = False) -> Text:
     """The lines above the item list (literal Text: a shop name cannot smuggle markup)."""
     rp = preview.rule_plan
     rule = rp.rule
@@ -80,7 +81,9 @@ def head_text(preview: Preview) -> Text:
             style="bold",
         )
     if rp.refused:
-        out.append(f"REFUSED, nothing will be sent: {one_line(rp.refused)}\n", style="bold red")
+        out.append(
+            f"REFUSED, nothing will be sent: {one_line(rp.refused)}\n", style=alarm(no_color)
+        )
     elif rp.requests:
         for request in rp.requests:
             out.append(
@@ -186,7 +189,7 @@ class RulePreviewScreen(Screen[None]):
             ordered(rp.items),
             Text(),
         )
-        return replace(preview, head=head_text(preview))
+        return replace(preview, head=head_text(preview, no_color=self.app.no_color))
 
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def load(self) -> None:
@@ -213,7 +216,10 @@ class RulePreviewScreen(Screen[None]):
     def _fail(self, message: str) -> None:
         self.error = message
         self.query_one("#preview-summary", Static).update(
-            Text(f"Cannot plan: {clean(message)}\nNothing can be applied.", style="bold red")
+            Text(
+                f"Cannot plan: {clean(message)}\nNothing can be applied.",
+                style=alarm(self.app.no_color),
+            )
         )
         self.items.show([], empty="no plan")
         self.retitle()

@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from shelf_tui.rules import RulesError, RuleStatus, set_enabled
 from shelf_tui.ui import fmt
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.rulesio import (
     Reader,
     RulesPlace,
@@ -266,7 +267,8 @@ class RulesScreen(Screen[None]):
         )
         assert self.place is not None
         for line in error.lines():
-            out.append(clean(short_lines(line, self.place.rules_file)) + "\n", style="bold red")
+            problem = clean(short_lines(line, self.place.rules_file))
+            out.append(problem + "\n", style=alarm(self.app.no_color))
         out.append(
             "\nFix the file in your editor; this screen reloads when it changes (l reloads now)."
             "\n`shelf rules check` prints the same from a shell."

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -28,6 +30,7 @@ from shelf_tui.auth.registry import remove_shop
 from shelf_tui.domain import Platform, Shop
 from shelf_tui.errors import ShelfError
 from shelf_tui.ui import fmt
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.text import fit, one_line
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
@@ -63,7 +66,9 @@ class ShopsScreen(Screen[None]):
     DEFAULT_CSS = """
     ShopsScreen #shops-banner { height: auto; color: $warning; text-style: bold; padding: 0 1; }
     ShopsScreen #shops-banner.-bad { color: $error; }
-    ShopsScreen #shops-table { height: auto; max-height: 60%; }
+    ShopsScreen #shops-table {
+        height: auto; max-height: 60%; overflow-x: hidden; scrollbar-size-vertical: 1;
+    }
     ShopsScreen #shop-detail { height: 1fr; padding: 0 1; border-top: solid $panel; }
     """
 
@@ -73,6 +78,7 @@ class ShopsScreen(Screen[None]):
         self.listing: Listing | None = None
         self._select = select
         self._last_sync: object = getattr(accounts.app, "last_sync", None)
+        self._seller_width = 0
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title")
@@ -88,6 +94,11 @@ class ShopsScreen(Screen[None]):
             table.add_column(label, key=label, width=width)
         table.focus()
         self.reload()
+
+    def on_resize(self, event: Resize) -> None:
+        listing = self.listing
+        if listing is not None and seller_width(listing, event.size.width) != self._seller_width:
+            self._show(listing, event.size.width)
 
     def on_screen_resume(self) -> None:
         self.retitle()
@@ -128,16 +139,21 @@ class ShopsScreen(Screen[None]):
             rows.append(ShopRow(shop, view, failing, counts.get(shop.name, 0)))
         self.app.call_from_thread(self._show, Listing(rows, problem))
 
-    def _show(self, listing: Listing) -> None:
+    def _show(self, listing: Listing, width: int = 0) -> None:
         self.listing = listing
         table = self.table
         keep = self._select or self.current_name()
         self._select = None
-        table.clear()
+        table.clear(columns=True)
+        seller_w = seller_width(listing, width or self.size.width or self.app.size.width)
+        self._seller_width = seller_w
+        for label, fixed in COLUMNS:
+            table.add_column(label, key=label, width=seller_w if label == "seller" else fixed)
         now = self.accounts.session.now()
         for row in listing.rows:
             shop = row.shop
-            style = LEVEL_STYLE[row.token.level]
+            bad = row.token.level == "bad"
+            style = alarm(self.app.no_color) if bad else LEVEL_STYLE[row.token.level]
             sync = (
                 fmt.age(int(shop.last_sync_at.timestamp()), now) if shop.last_sync_at else "never"
             )
@@ -145,7 +161,7 @@ class ShopsScreen(Screen[None]):
                 fit(shop.name, 11),
                 shop.platform.label,
                 shop.site or shop.region or "-",
-                fit(shop.seller_nick or shop.seller_id or "-", 10),
+                fit(shop.seller_nick or shop.seller_id or "-", seller_w),
                 row.token.text,
                 sync,
             )
@@ -195,10 +211,30 @@ class ShopsScreen(Screen[None]):
             left = "Shops"
         else:
             n = len(listing.rows)
-            bad = sum(1 for r in listing.rows if r.token.needs_attention)
+            bad = len(self._urgent())  # the shops the banner names
             left = f"Shops {n}" + (f" · {bad} need{'s' * (bad == 1)} sign-in" if bad else "")
         status = getattr(self.app, "status_line", None)
-        self.query_one("#title", TitleBar).show(left, str(status()) if callable(status) else "")
+        right = str(status()) if callable(status) else ""
+        # The token phrase of every other screen (accounts.status(), "2 shops need sign-in
+        # (…) (^s)") would repeat the banner here, with its own count: this screen says it.
+        said = set(self.accounts.status())
+        right = " · ".join(part for part in right.split(" · ") if part not in said)
+        self.query_one("#title", TitleBar).show(left, right)
+
+    def _urgent(self) -> list[ShopRow]:
+        """The shops that want a sign-in: refused by the platform first, then expired, then
+        soon to expire (the banner names the first two, the title counts them all)."""
+        if self.listing is None:
+            return []
+        refused = self.accounts.pending
+        return sorted(
+            (r for r in self.listing.rows if r.token.needs_attention or r.shop.name in refused),
+            key=lambda r: (
+                r.shop.name not in refused,
+                r.token.level != "bad",
+                r.token.text == "not signed in",
+            ),
+        )
 
     def _banner(self) -> None:
         banner = self.query_one("#shops-banner", Static)
@@ -208,14 +244,7 @@ class ShopsScreen(Screen[None]):
             lines.append("No usable keyring: adding and signing in are off (press a for the fix).")
         elif listing is not None:
             refused = self.accounts.pending
-            urgent = sorted(
-                (r for r in listing.rows if r.token.needs_attention or r.shop.name in refused),
-                key=lambda r: (
-                    r.shop.name not in refused,
-                    r.token.level != "bad",
-                    r.token.text == "not signed in",
-                ),
-            )
+            urgent = self._urgent()
             for row in urgent[:2]:
                 # a shop that holds no token was refused by shelf, not by the platform
                 what = (
@@ -348,6 +377,16 @@ class ShopsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def seller_width(listing: Listing, width: int) -> int:
+    """The seller column takes what the other columns leave of `width` (a cell pads 1 on each
+    side, 1 for the scrollbar), up to the longest seller; never under 10."""
+    room = width - 1 - sum(w for label, w in COLUMNS if label != "seller") - 2 * len(COLUMNS)
+    longest = max(
+        (cell_len(r.shop.seller_nick or r.shop.seller_id or "-") for r in listing.rows), default=6
+    )
+    return max(10, min(room, longest))
 
 
 def describe(row: ShopRow, now: int) -> list[str]:
