@@ -748,7 +748,9 @@ class ItemTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _empty_line(self, y: int, width: int, base: Style) -> Strip:
         message = ""
         if self.total == 0 and y == 0:
-            if self.total_all == 0 and self.filter_where.where == "1":
+            # No filter: the view is everything, so an empty view is an empty store (whether
+            # the first block or the count said so first: the picture must not depend on it).
+            if self.filter_where.where == "1":
                 message = (
                     "  No items yet: r syncs your shops, ctrl+s adds one, or try `shelf demo`."
                 )

@@ -25,6 +25,7 @@ from textual.strip import Strip
 from shelf_tui.domain import Action, JobState
 from shelf_tui.jobs import Progress
 from shelf_tui.store.jobs import Job
+from shelf_tui.ui.columns import alarm
 from shelf_tui.ui.text import clean, one_line, pad
 
 LINES = 2
@@ -191,12 +192,12 @@ class JobView:
         line.append_text(tail)
         return line
 
-    def second_line(self, width: int) -> Text:
+    def second_line(self, width: int, *, no_color: bool = False) -> Text:
         """`     ok 1,200 · already 20 · skipped 4 · failed 10 · 48.5/s · ETA 16s · waiting…`"""
         line = Text("     ")
         line.append(f"ok {self.ok:,}", style="green" if self.ok else "")
         line.append(f" · already {self.already:,} · skipped {self.skipped:,} · ")
-        line.append(f"failed {self.failed:,}", style="bold red" if self.failed else "")
+        line.append(f"failed {self.failed:,}", style=alarm(no_color) if self.failed else "")
         if self.state is JobState.RUNNING:
             if self.rate:
                 line.append(f" · {self.rate:,.1f}/s")
@@ -296,7 +297,11 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         style: Style = base
         if cursor:
             style = base + self.get_component_rich_style("job-list--cursor")
-        drawn = view.first_line(width) if part == 0 else view.second_line(width)
+        drawn = (
+            view.first_line(width)
+            if part == 0
+            else view.second_line(width, no_color=self.app.no_color)
+        )
         drawn.stylize_before(style)
         strip = _strip(drawn, self.app.console).adjust_cell_length(width, style)
         self._strips[key] = (view, width, cursor, focused, strip)
