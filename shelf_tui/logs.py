@@ -42,7 +42,8 @@ _KEY = rf"""(?:b?(?P<nq>{_QUOTE})(?:{{names}})(?P=nq)|(?<![\w.\-])(?:{{names}})(
 # Inside the quotes a backslash escapes the next character ("ab\"cd" is one value) and a quote
 # escaped deeper than the opening one belongs to the value (\"ab\\\"cd\" in JSON within JSON);
 # only a quote escaped exactly like the opening one closes it.
-_VALUE = rf"""(?P<val>b?(?P<vq>{_QUOTE})(?:(?!(?P=vq))(?:\\+["']|\\.|[^\\]))*(?P=vq)|[^\s&,;)\]}}<>"'\\]+)"""
+_QUOTED_BODY = r"""(?:(?!(?P=vq))(?:\\+["']|\\.|[^\\]))*"""
+_VALUE = rf"""(?P<val>b?(?P<vq>{_QUOTE}){_QUOTED_BODY}(?P=vq)|[^\s&,;)\]}}<>"'\\]+)"""
 
 # name=value, name: value, "name": "value", name='value' (kwargs and dataclass reprs), JSON at
 # any depth of escaping, query strings, form bodies and key=value log lines.
@@ -50,7 +51,7 @@ _PAIR = re.compile(rf"(?P<pre>{_KEY.format(names=_NAMES)}\s*[:=]\s*){_VALUE}")
 # ("name", "value") and [b"name", b"value"]: form fields and headers as lists of pairs.
 _TUPLE = re.compile(
     rf"""(?P<pre>[(\[]\s*b?(?P<nq>["'])(?:{_NAMES}|{_AUTH_NAME})(?P=nq)\s*,\s*)"""
-    rf"""(?P<val>b?(?P<vq>["'])(?:(?!(?P=vq))(?:\\+["']|\\.|[^\\]))*(?P=vq))"""
+    rf"""(?P<val>b?(?P<vq>["']){_QUOTED_BODY}(?P=vq))"""
 )
 # name%3Dvalue: a query string carried URL-encoded inside another one (a redirect URI).
 _ENCODED = re.compile(
