@@ -79,6 +79,7 @@ class ShelfApp(App[int]):
         self.syncing: tuple[int, int] | None = None
         self.last_sync: int | None = None
         self.sync_errors: dict[str, str] = {}
+        self._key_hints: dict[str, tuple[object, str]] = {}
         self.accounts = Accounts(self, session)  # shops, sign-in, token expiry
         self.jobs = JobsService(self, session, jobs)  # L/D, the job pane, live progress
         config = session.config
@@ -135,7 +136,9 @@ class ShelfApp(App[int]):
             self.jobs.close()  # running jobs journaled `interrupted` (offered at next start)
             self.session.close()
         finally:
-            self._terminal.restore()
+            terminal = getattr(self, "_terminal", None)  # None: unmounted before it mounted
+            if terminal is not None:
+                terminal.restore()
 
     def on_finished(self, message: Finished) -> None:
         """A loader result: apply it on the UI thread."""
@@ -176,13 +179,22 @@ class ShelfApp(App[int]):
         """The key that runs `binding_id` on the current screen as mapped now, or "" when
         the screen uses its keys for something else (on the shops screen `a` adds a shop)."""
         try:
-            active = self.screen.active_bindings
+            screen = self.screen
         except Exception:  # no screen yet
             return ""
-        for key, found in active.items():
+        # Once per screen on top: a screen's keys do not change while it lives, and a focused input
+        # (which claims the plain keys) must not make the hint come and go.
+        cached = self._key_hints.get(binding_id)
+        if cached is not None and cached[0] is screen:
+            return cached[1]
+        found_key = ""
+        for key, found in screen.active_bindings.items():
             if found.binding.id == binding_id:
-                return self.get_key_display(replace(found.binding, key=key, key_display=None))
-        return ""
+                found_key = self.get_key_display(replace(found.binding, key=key, key_display=None))
+                break
+        if not isinstance(self.focused, Input):
+            self._key_hints[binding_id] = (screen, found_key)  # the screen on top only
+        return found_key
 
     def _retitle(self) -> None:
         retitle = getattr(self.screen, "retitle", None)

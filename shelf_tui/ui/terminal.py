@@ -57,7 +57,11 @@ def color_system() -> str:
 
 def ttys() -> list[int]:
     """The file descriptors of this process's terminal (stdin and stderr, which Textual reads
-    and writes), each once."""
+    and writes), each once. None off Linux: macOS's poll() does not support devices and calls
+    a tty POLLNVAL, which would read as a hang-up the moment the console opens (SIGHUP still
+    closes it there)."""
+    if not sys.platform.startswith("linux"):
+        return []
     fds: list[int] = []
     for stream in (sys.__stdin__, sys.__stderr__):
         try:

@@ -107,3 +107,14 @@ def test_only_the_linux_driver_is_wrapped() -> None:
     wrapped = hangup_safe_driver(LinuxDriver)
     assert issubclass(wrapped, LinuxDriver) and wrapped is not LinuxDriver
     assert hangup_safe_driver(HeadlessDriver) is HeadlessDriver
+
+
+def test_no_tty_watch_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS's poll() reports a tty as POLLNVAL: watching it there would close the console the
+    moment it opened, so only SIGHUP/SIGTERM are handled off Linux."""
+    import sys
+
+    from shelf_tui.ui.terminal import ttys
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert ttys() == []

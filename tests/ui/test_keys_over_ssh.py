@@ -108,3 +108,33 @@ async def test_the_alerts_hint_is_not_offered_where_a_means_something_else(
         await pilot.pause()
         assert type(app.screen).__name__ == "ShopsScreen"
         assert "alerts (a)" not in app.status_line()
+
+
+async def test_a_second_filter_in_the_same_burst_opens_the_bar_again(
+    app_for: Callable[..., ShelfApp], store: object
+) -> None:
+    """`/status:active⏎/reason:violation⏎`: the second `/` reaches the table after the first
+    enter handed it the focus, and still opens the bar (a priority binding), so `a`, `r` and
+    `s` of the second filter are typed, not run as the table's keys."""
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        burst(app, "/status:active\r/reason:violation\r")
+        await settle(pilot)
+        assert isinstance(app.screen, BrowserScreen)
+        assert app.screen.filter_bar.applied == "reason:violation"
+        expected = count(store, "reason = 'violation'")  # type: ignore[arg-type]
+        assert table(app).row_count == expected
+        assert app.syncing is None  # `r` never reached the app as the sync key
+
+
+async def test_a_slash_typed_in_the_filter_is_text(
+    app_for: Callable[..., ShelfApp],
+) -> None:
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"USB-C", "slash", *"Lightning")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        assert app.screen.filter_bar.input.value == "USB-C/Lightning"

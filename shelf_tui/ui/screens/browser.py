@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from shelf_tui.store import Sort
 from shelf_tui.ui.rows import BLOCK
@@ -62,6 +62,14 @@ class BrowserScreen(ItemActionsScreen):
     def filter_bar(self) -> FilterBar:
         return self.query_one("#filter", FilterBar)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `/` is a priority binding, and Textual does not count "slash" among the keys an input
+        # types: without this, `/` typed in the filter (a title with "USB-C/Lightning") would
+        # run the binding instead of being typed.
+        if action == "filter" and isinstance(self.focused, Input):
+            return False
+        return super().check_action(action, parameters)
+
     def on_mount(self) -> None:
         self.filter_bar.leave_to = self.table
         self.table.focus()
@@ -89,8 +97,9 @@ class BrowserScreen(ItemActionsScreen):
 
     @on(FilterBar.Applied)
     def _applied(self, event: FilterBar.Applied) -> None:
+        # The focus is the bar's to give back (at once, on enter or esc): moving it here, a
+        # message later, would take it from a second `/` typed in the same burst.
         self.table.set_filter(event.where)
-        self.set_focus(self.table)  # at once: keys typed after enter (`*`, `D`) go to the table
 
     @on(FilterBar.Cancelled)
     def _cancelled(self, event: FilterBar.Cancelled) -> None:

@@ -35,6 +35,7 @@ from shelf_tui.auth.registry import (
 from shelf_tui.domain import Platform
 from shelf_tui.errors import ShelfError
 from shelf_tui.ui.text import one_line
+from shelf_tui.ui.widgets.keys import hand_on
 from shelf_tui.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ HINTS = {
 }
 
 
-def _in_order(widget: Widget, event: events.Event) -> bool:
+async def _in_order(widget: Widget, event: events.Event) -> bool:
     """Keys in a burst go to the field they were typed for; True when `event` is dealt with.
 
     The app forwards each key to the widget focused when the key is read, but a tab (or the
@@ -80,19 +81,11 @@ def _in_order(widget: Widget, event: events.Event) -> bool:
     are already queued at the old field: the secret would land in the app key field, in
     plain sight. So a field moves the focus on tab at once, and hands on whatever reaches it
     after it lost the focus, in order, to the widget focused now."""
+    if await hand_on(widget, event):
+        return True
     if not isinstance(event, events.Key | events.Paste):
         return False
-    target = widget.app.focused  # now (has_focus catches up only with the Blur event)
-    if target is not widget:
-        if target is None:
-            return False
-        again = (
-            events.Key(event.key, event.character)
-            if isinstance(event, events.Key)
-            else events.Paste(event.text)
-        )
-        target._forward_event(again)
-    elif isinstance(event, events.Key) and event.key in ("tab", "shift+tab"):
+    if isinstance(event, events.Key) and event.key in ("tab", "shift+tab"):
         if event.key == "tab":
             widget.screen.focus_next()
         else:
@@ -115,7 +108,7 @@ class FieldInput(Input):
     """A form field that keeps keys in order across a tab (see `_in_order`)."""
 
     async def on_event(self, event: events.Event) -> None:
-        if not _in_order(self, event):
+        if not await _in_order(self, event):
             await super().on_event(event)
 
 
@@ -123,7 +116,7 @@ class FieldSelect(Select[str]):
     """The platform choice, keeping keys in order across a tab while it is closed."""
 
     async def on_event(self, event: events.Event) -> None:
-        if self.expanded or not _in_order(self, event):
+        if self.expanded or not await _in_order(self, event):
             await super().on_event(event)
 
 

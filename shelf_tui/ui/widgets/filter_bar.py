@@ -24,6 +24,7 @@ from shelf_tui.domain import Platform, Reason, Status
 from shelf_tui.store import FilterError, Sql
 from shelf_tui.store.filters import FIELDS
 from shelf_tui.ui.text import one_line
+from shelf_tui.ui.widgets.keys import hand_on
 
 HINT = "e.g. status:active stock:0 · reason:violation · dress    f: quick filters"
 
@@ -78,25 +79,15 @@ class FilterInput(Input):
     it lost the focus go on, in order, to the widget focused now."""
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.Paste):
-            target = self.app.focused
-            if target is not self and target is not None:
-                again = (
-                    events.Key(event.key, event.character)
-                    if isinstance(event, events.Key)
-                    else events.Paste(event.text)
-                )
-                target._forward_event(again)
+        if await hand_on(self, event):
+            return
+        if isinstance(event, events.Key) and event.key == "enter":
+            bar = next((a for a in self.ancestors if isinstance(a, FilterBar)), None)
+            if bar is not None:
                 event.stop()
                 event.prevent_default()
+                bar.submit(self.value)
                 return
-            if isinstance(event, events.Key) and event.key == "enter":
-                bar = next((a for a in self.ancestors if isinstance(a, FilterBar)), None)
-                if bar is not None:
-                    event.stop()
-                    event.prevent_default()
-                    bar.submit(self.value)
-                    return
         await super().on_event(event)
 
 
@@ -190,7 +181,11 @@ class FilterBar(Vertical):
     def submit(self, text: str) -> None:
         """Enter in the bar: apply, and on success hand the focus back at once, so the keys
         typed after enter reach the table, not the filter."""
-        if self.apply(text) and self.leave_to is not None and self.leave_to.is_attached:
+        if self.apply(text):
+            self._leave()
+
+    def _leave(self) -> None:
+        if self.leave_to is not None and self.leave_to.is_attached:
             self.screen.set_focus(self.leave_to)
 
     @on(Input.Submitted, "#filter-input")
@@ -204,4 +199,5 @@ class FilterBar(Vertical):
             self.post_message(self.Cancelled())
             return
         self.input.value = ""
-        self.apply("")
+        if self.apply("") and self.input.has_focus:
+            self._leave()
