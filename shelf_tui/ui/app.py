@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Input
 
 from shelf_tui import logs
@@ -175,11 +176,11 @@ class ShelfApp(App[int]):
             parts.append("read-only")
         return " · ".join(parts)
 
-    def _key_for(self, binding_id: str) -> str:
+    def _key_for(self, binding_id: str, on: Screen[object] | None = None) -> str:
         """The key that runs `binding_id` on the current screen as mapped now, or "" when
         the screen uses its keys for something else (on the shops screen `a` adds a shop)."""
         try:
-            screen = self.screen
+            screen = self.screen if on is None else on
         except Exception:  # no screen yet
             return ""
         # Once per screen on top: a screen's keys do not change while it lives, and a focused input

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
@@ -73,22 +72,15 @@ def switch_shop(text: str, shop: str) -> str:
     return " ".join([*terms, f"shop:{shop}"])
 
 
-def key_of(app: ShelfApp, binding_id: str) -> str:
-    """The first key of a binding as mapped now (config.toml's [keymap] first), for display."""
-    from shelf_tui.ui.screens.browser import BrowserScreen
-    from shelf_tui.ui.widgets.item_table import ItemTable
-
-    keys = app._keymap.get(binding_id)
-    if keys is None:
-        declared = (*type(app).BINDINGS, *BrowserScreen.BINDINGS, *ItemTable.BINDINGS)
-        keys = next((b.key for b in declared if isinstance(b, Binding) and b.id == binding_id), "")
-    first = keys.split(",")[0].strip()
-    return app.get_key_display(Binding(first, "")) if first else ""
+def key_of(app: ShelfApp, binding_id: str, screen: Screen[Any]) -> str:
+    """The key that runs a binding on `screen` (the one the palette was opened over) as mapped
+    now, or "" where that screen takes the key for something else."""
+    return app._key_for(binding_id, screen)
 
 
-def hint(app: ShelfApp, binding_id: str, text: str) -> str:
+def hint(app: ShelfApp, binding_id: str, screen: Screen[Any], text: str) -> str:
     """ "KEY — text": the palette also teaches the key (as remapped, if it is)."""
-    key = key_of(app, binding_id)
+    key = key_of(app, binding_id, screen)
     return f"{key} — {text}" if key else text
 
 
@@ -108,6 +100,7 @@ def item_commands(app: ShelfApp, screen: BrowserScreen) -> list[PaletteCommand]:
             hint(
                 app,
                 "items.mark_all",
+                screen,
                 "mark every item the filter matches (kept as the filter, not a list)",
             ),
             table.action_mark_all,
@@ -118,7 +111,7 @@ def item_commands(app: ShelfApp, screen: BrowserScreen) -> list[PaletteCommand]:
         out.append(
             PaletteCommand(
                 "items: clear marks",
-                hint(app, "items.clear_marks", "unmark everything"),
+                hint(app, "items.clear_marks", screen, "unmark everything"),
                 table.action_clear_marks,
             )
         )
@@ -136,13 +129,15 @@ def item_commands(app: ShelfApp, screen: BrowserScreen) -> list[PaletteCommand]:
         out.append(
             PaletteCommand(
                 "items: clear filter",
-                hint(app, "items.clear_filter", "every item"),
+                hint(app, "items.clear_filter", screen, "every item"),
                 screen.action_clear_filter,
             )
         )
     out.append(
         PaletteCommand(
-            "items: filter…", hint(app, "items.filter", "type a filter"), screen.action_filter
+            "items: filter…",
+            hint(app, "items.filter", screen, "type a filter"),
+            screen.action_filter,
         )
     )
     verbs = (
@@ -153,20 +148,22 @@ def item_commands(app: ShelfApp, screen: BrowserScreen) -> list[PaletteCommand]:
         if screen.check_action(action, ()):
             out.append(
                 PaletteCommand(
-                    name, hint(app, binding_id, "the marked items, else the cursor row"), run
+                    name,
+                    hint(app, binding_id, screen, "the marked items, else the cursor row"),
+                    run,
                 )
             )
     out.append(
         PaletteCommand(
             "items: import CSV",
-            hint(app, "items.import_csv", "mark the items a CSV lists"),
+            hint(app, "items.import_csv", screen, "mark the items a CSV lists"),
             screen.action_import_csv,
         )
     )
     out.append(
         PaletteCommand(
             "items: export CSV",
-            hint(app, "items.export_csv", "the marked or matching items"),
+            hint(app, "items.export_csv", screen, "the marked or matching items"),
             screen.action_export_csv,
         )
     )
@@ -184,7 +181,9 @@ def palette_commands(
     from shelf_tui.ui.screens.rules import RulesScreen
 
     help_keys = PaletteCommand(
-        "help: keys", hint(app, "app.help", "every key of this screen and its id"), app.action_help
+        "help: keys",
+        hint(app, "app.help", screen, "every key of this screen and its id"),
+        app.action_help,
     )
     if screen.is_modal:
         return [help_keys]
@@ -212,14 +211,16 @@ def palette_commands(
         )
     out.append(
         PaletteCommand(
-            "shop: manage shops", hint(app, "app.shops", "add, sign in, remove"), app.action_shops
+            "shop: manage shops",
+            hint(app, "app.shops", screen, "add, sign in, remove"),
+            app.action_shops,
         )
     )
     if app.session.sync is not None and app.syncing is None:
         out.append(
             PaletteCommand(
                 "shop: sync all",
-                hint(app, "app.sync", "pull every shop's catalog"),
+                hint(app, "app.sync", screen, "pull every shop's catalog"),
                 app.action_sync,
             )
         )
@@ -227,7 +228,9 @@ def palette_commands(
     if not isinstance(screen, JobsScreen):
         out.append(
             PaletteCommand(
-                "jobs: open pane", hint(app, "app.jobs", "jobs, live progress"), app.action_jobs
+                "jobs: open pane",
+                hint(app, "app.jobs", screen, "jobs, live progress"),
+                app.action_jobs,
             )
         )
     if state.interrupted and not app.jobs.read_only:
@@ -244,7 +247,7 @@ def palette_commands(
         out.append(
             PaletteCommand(
                 "rules: open",
-                hint(app, "app.rules", "rules.toml, preview and apply"),
+                hint(app, "app.rules", screen, "rules.toml, preview and apply"),
                 app.action_rules,
             )
         )
@@ -252,7 +255,7 @@ def palette_commands(
         out.append(
             PaletteCommand(
                 "report: open",
-                hint(app, "app.report", "what changed, by whom, per day"),
+                hint(app, "app.report", screen, "what changed, by whom, per day"),
                 app.action_report,
             )
         )
@@ -260,7 +263,7 @@ def palette_commands(
         out.append(
             PaletteCommand(
                 "alerts: open",
-                hint(app, "app.alerts", "taken down or locked, soonest deadline first"),
+                hint(app, "app.alerts", screen, "taken down or locked, soonest deadline first"),
                 app.action_alerts,
             )
         )

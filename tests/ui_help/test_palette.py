@@ -212,3 +212,22 @@ async def test_shop_names_are_shown_literally(
         assert isinstance(palette, CommandPalette)
         prompts = [str(o.prompt) for o in palette.query_one(CommandList).options]
         assert any("shop: sign in [bold]x[/]" in p for p in prompts), prompts
+
+
+async def test_hints_name_the_key_of_the_screen_the_palette_was_opened_over(
+    app_for: Callable[..., ShelfApp],
+) -> None:
+    """On the shops screen `a` adds a shop: the palette does not teach `a` for the alerts
+    there."""
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await palette_search(pilot, "alerts: open")
+        assert hit_help(pilot, "alerts: open").startswith("a — ")
+        await close_palette(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ShopsScreen"
+        await palette_search(pilot, "alerts: open")
+        assert not hit_help(pilot, "alerts: open").startswith("a — ")
