@@ -107,14 +107,20 @@ class ShelfApp(App[int]):
         if self.sync_on_open and self.session.sync is not None:
             self.call_after_refresh(self._sync_on_open)
         if self.session.config.keymap:
-            self.call_after_refresh(self._check_keymap)
+            self.call_after_refresh(self._check_keymap)  # after the first frame
 
+    @work(thread=True, exit_on_error=False, group="keymap")
     def _check_keymap(self) -> None:
-        """A typo in config.toml's [keymap] would otherwise remap nothing, silently."""
+        """A typo in config.toml's [keymap] would otherwise remap nothing, silently. Off the
+        UI thread: finding every binding id imports every screen module."""
         from shelf_tui.ui.screens.help import all_bindings
 
         known = {info.binding.id for info in all_bindings()}
         unknown = sorted(set(self.session.config.keymap) - known)
+        if unknown:
+            self.call_from_thread(self._unknown_keymap_ids, unknown)
+
+    def _unknown_keymap_ids(self, unknown: list[str]) -> None:
         if unknown:
             names = ", ".join(repr(one_line(name)) for name in unknown[:3])
             more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""

@@ -80,6 +80,8 @@ async def test_an_unknown_keymap_id_is_named_and_a_known_one_remaps(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the check runs off the UI thread
+        await pilot.pause()
         warnings = [n.message for n in app._notifications]
         assert any("items.delsit" in m and "[keymap]" in m for m in warnings), warnings
         assert not any("app.alerts" in m for m in warnings)
