@@ -243,30 +243,32 @@ def palette_commands(
                 partial(app.jobs.resume_many, list(state.interrupted)),
             )
         )
-    if not isinstance(screen, RulesScreen):
-        out.append(
-            PaletteCommand(
-                "rules: open",
-                hint(app, "app.rules", screen, "rules.toml, preview and apply"),
-                app.action_rules,
-            )
-        )
-    if not isinstance(screen, ReportScreen):
-        out.append(
-            PaletteCommand(
-                "report: open",
-                hint(app, "app.report", screen, "what changed, by whom, per day"),
-                app.action_report,
-            )
-        )
-    if not isinstance(screen, AlertsScreen):
-        out.append(
-            PaletteCommand(
-                "alerts: open",
-                hint(app, "app.alerts", screen, "taken down or locked, soonest deadline first"),
-                app.action_alerts,
-            )
-        )
+    # The other screens, each offered where it is not already the one open.
+    for cls, name, binding_id, text, action in (
+        (
+            RulesScreen,
+            "rules: open",
+            "app.rules",
+            "rules.toml, preview and apply",
+            app.action_rules,
+        ),
+        (
+            ReportScreen,
+            "report: open",
+            "app.report",
+            "what changed, by whom, per day",
+            app.action_report,
+        ),
+        (
+            AlertsScreen,
+            "alerts: open",
+            "app.alerts",
+            "taken down or locked, soonest deadline first",
+            app.action_alerts,
+        ),
+    ):
+        if not isinstance(screen, cls):
+            out.append(PaletteCommand(name, hint(app, binding_id, screen, text), action))
     out.append(help_keys)
     return out
 
